@@ -1,0 +1,284 @@
+"""Content digests of step outputs and the on-disk artifact store layout (pure: stdlib only).
+
+Store layout, under the store root (``CONVEYOR_HOME/artifacts`` in embedded mode, a shared
+path in scale-out mode)::
+
+    runs/<run_id>/<node_id>/<attempt>/
+        step.log              the attempt's log (format: designer.engine.steplog)
+        outputs/<port>/       one fresh, empty folder per output
+        work/                 the working directory (the engine copies the code here)
+        home/                 the step's HOME
+        tmp/                  the step's TMPDIR
+
+``work/``, ``home/`` and ``tmp/`` are scratch, removed by ``clean_scratch`` once the step
+ended; ``outputs/`` and ``step.log`` are kept. Paths kept in the database are relative to
+the root (``ArtifactStore.relative``) so a shared store may be mounted at different places.
+
+uri_file outputs: the folder ``outputs/<port>/`` is created and the command is given the
+path ``outputs/<port>/<filename>``, where ``filename`` is the one the output declares or
+``data`` by default; the step must create that file, and its digest is the file's sha256.
+Every other output type (uri_folder, mltable, mlflow_model, custom_model) is the folder.
+
+Digests: a file's digest is the plain sha256 of its bytes (``sha256sum`` agrees); a
+folder's is a sha256 over a versioned header and one record per entry in sorted relative
+path order: kind (file, dir, symlink, other), path, and the file's sha256 or the symlink's
+target text. Symlinks are never followed, and special files are never read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import stat
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+CHUNK = 1024 * 1024
+DEFAULT_FILENAME = "data"
+FOLDER_OUTPUT_TYPES = frozenset({"uri_folder", "mltable", "mlflow_model", "custom_model"})
+_FOLDER_HEADER = b"conveyor-folder-digest-v1\0"
+_SYMLINK_HEADER = b"conveyor-symlink-digest-v1\0"
+_SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}$")
+
+
+class UnsafePathError(ValueError):
+    """A relative path would leave the artifact store."""
+
+
+class MissingOutputError(FileNotFoundError):
+    """A step did not write the output it declared."""
+
+
+@dataclass(frozen=True)
+class Digest:
+    """Content identity of an output: `kind` is "file", "folder" or "symlink"."""
+
+    sha256: str
+    size: int
+    file_count: int
+    kind: str
+
+    def as_dict(self) -> dict[str, str | int]:
+        return {
+            "sha256": self.sha256,
+            "size": self.size,
+            "file_count": self.file_count,
+            "kind": self.kind,
+        }
+
+
+def file_sha256(path: Path) -> str:
+    """Hex sha256 of a regular file's bytes, read in 1 MiB chunks without following a symlink.
+
+    path: the file.
+    """
+    digest = hashlib.sha256()
+    buffer = bytearray(CHUNK)
+    view = memoryview(buffer)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb", buffering=0) as handle:
+        while count := handle.readinto(buffer):
+            digest.update(view[:count])
+    return digest.hexdigest()
+
+
+def digest_path(path: Path) -> Digest:
+    """Digest a file, a folder (recursively) or a symlink (by its target text).
+
+    path: what to digest; raises FileNotFoundError if it does not exist.
+    """
+    info = path.lstat()
+    if stat.S_ISLNK(info.st_mode):
+        target = os.fsencode(os.readlink(path))
+        return Digest(hashlib.sha256(_SYMLINK_HEADER + target).hexdigest(), 0, 0, "symlink")
+    if stat.S_ISDIR(info.st_mode):
+        return _digest_folder(path)
+    if stat.S_ISREG(info.st_mode):
+        return Digest(file_sha256(path), info.st_size, 1, "file")
+    raise ValueError(f"{path} is neither a file nor a folder")
+
+
+def _digest_folder(root: Path) -> Digest:
+    digest = hashlib.sha256(_FOLDER_HEADER)
+    size = count = 0
+    for relative, entry in sorted(_walk(root, "")):
+        info = entry.stat(follow_symlinks=False)
+        name = os.fsencode(relative)
+        if entry.is_symlink():
+            record = [b"L", name, os.fsencode(os.readlink(entry.path))]
+        elif entry.is_dir(follow_symlinks=False):
+            record = [b"D", name]
+        elif stat.S_ISREG(info.st_mode):
+            record = [b"F", name, file_sha256(Path(entry.path)).encode()]
+            size += info.st_size
+            count += 1
+        else:
+            record = [b"O", name]  # Pipes, sockets, devices: reading one could block.
+        # No field may contain NUL, so NUL-terminated fields cannot be confused.
+        digest.update(b"".join(field + b"\0" for field in record))
+    return Digest(digest.hexdigest(), size, count, "folder")
+
+
+def _walk(folder: Path, prefix: str) -> list[tuple[str, os.DirEntry[str]]]:
+    found: list[tuple[str, os.DirEntry[str]]] = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            relative = f"{prefix}{entry.name}"
+            found.append((relative, entry))
+            if entry.is_dir(follow_symlinks=False):
+                found.extend(_walk(Path(entry.path), relative + "/"))
+    return found
+
+
+def digest_output(path: Path, port_type: str) -> Digest:
+    """Digest a finished step output, refusing a uri_file output the step did not write.
+
+    path: the output path given to the command.
+    port_type: the output's type (uri_file or a folder type).
+    """
+    if port_type == "uri_file" and not (path.is_file() and not path.is_symlink()):
+        raise MissingOutputError(f"the step did not write its uri_file output at {path}")
+    if port_type in FOLDER_OUTPUT_TYPES and not path.is_dir():
+        raise MissingOutputError(f"the output folder {path} is missing")
+    return digest_path(path)
+
+
+def safe_resolve(root: Path, relative: str) -> Path:
+    """Resolve `relative` under `root`, refusing anything that escapes it.
+
+    root: the artifact store root.
+    relative: a POSIX path relative to the root (from the database or a URL); `..`, an
+        absolute path, a backslash, NUL, or a symlink leading outside raise UnsafePathError.
+    """
+    if not relative or "\0" in relative or "\\" in relative:
+        raise UnsafePathError(f"refusing artifact path {relative!r}")
+    parts = PurePosixPath(relative)
+    if parts.is_absolute() or ".." in parts.parts:
+        raise UnsafePathError(f"refusing artifact path {relative!r}: it leaves the store")
+    base = root.resolve()
+    # resolve() follows every symlink, so a link pointing outside is caught here.
+    resolved = (base / parts).resolve()
+    if resolved != base and not resolved.is_relative_to(base):
+        raise UnsafePathError(f"refusing artifact path {relative!r}: it leaves the store")
+    return resolved
+
+
+@dataclass(frozen=True)
+class StepDirs:
+    """The directories of one step attempt (see the module doc for the layout)."""
+
+    base: Path
+    work: Path
+    home: Path
+    tmp: Path
+    outputs: Path
+    log_path: Path
+
+
+class ArtifactStore:
+    """The artifact store under one root directory."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def step_dirs(self, run_id: str, node_id: str, attempt: int) -> StepDirs:
+        """The paths of a step attempt, without touching the disk.
+
+        run_id, node_id: safe path segments (letters, digits, `_`, `.`, `-`).
+        attempt: 1 for the first try.
+        """
+        if isinstance(attempt, bool) or not isinstance(attempt, int) or attempt < 1:
+            raise ValueError(f"attempt must be a positive integer, got {attempt!r}")
+        base = self.root / "runs" / _segment(run_id) / _segment(node_id) / str(attempt)
+        return StepDirs(
+            base=base,
+            work=base / "work",
+            home=base / "home",
+            tmp=base / "tmp",
+            outputs=base / "outputs",
+            log_path=base / "step.log",
+        )
+
+    def make_step_dirs(
+        self, run_id: str, node_id: str, attempt: int, outputs: dict[str, str]
+    ) -> StepDirs:
+        """Create fresh, empty directories for a step attempt, wiping any earlier leftovers.
+
+        run_id, node_id, attempt: as for `step_dirs`.
+        outputs: output port name -> port type; one empty folder is made per port.
+        """
+        dirs = self.step_dirs(run_id, node_id, attempt)
+        # A redelivered attempt must not see a half-written earlier try.
+        shutil.rmtree(dirs.base, ignore_errors=True)
+        for folder in (dirs.work, dirs.home, dirs.tmp, dirs.outputs):
+            folder.mkdir(parents=True)
+        for port in outputs:
+            (dirs.outputs / _segment(port)).mkdir()
+        dirs.log_path.touch()
+        return dirs
+
+    def output_path(
+        self,
+        run_id: str,
+        node_id: str,
+        attempt: int,
+        port: str,
+        *,
+        port_type: str,
+        filename: str | None = None,
+    ) -> Path:
+        """The path a command gets for an output (uri_file: a file inside the port's folder).
+
+        run_id, node_id, attempt: as for `step_dirs`.
+        port: the output port name.
+        port_type: the output's type.
+        filename: a uri_file output's declared file name (default "data").
+        """
+        folder = self.step_dirs(run_id, node_id, attempt).outputs / _segment(port)
+        if port_type == "uri_file":
+            return folder / _segment(filename or DEFAULT_FILENAME)
+        if port_type not in FOLDER_OUTPUT_TYPES:
+            raise ValueError(f"output {port!r}: {port_type!r} is not an output type")
+        return folder
+
+    def clean_scratch(self, dirs: StepDirs) -> None:
+        """Remove a finished attempt's work, home and tmp folders; outputs and log stay.
+
+        dirs: the attempt's directories.
+        """
+        for folder in (dirs.work, dirs.home, dirs.tmp):
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def relative(self, path: Path) -> str:
+        """The store-relative POSIX path kept in the database for `path`.
+
+        path: a path inside the store.
+        """
+        return path.resolve().relative_to(self.root.resolve()).as_posix()
+
+    def resolve(self, relative: str) -> Path:
+        """`safe_resolve` under this store's root.
+
+        relative: a store-relative path.
+        """
+        return safe_resolve(self.root, relative)
+
+    def exists(self, path: Path | str) -> bool:
+        """Whether an artifact (absolute path inside the store or store-relative) exists.
+
+        path: a Path inside the store or a store-relative string.
+        """
+        try:
+            relative = path if isinstance(path, str) else self.relative(path)
+            return self.resolve(relative).exists()
+        except (ValueError, OSError):
+            return False
+
+
+def _segment(name: str) -> str:
+    """Refuse ids and port names that could add or climb path levels."""
+    if not isinstance(name, str) or not _SEGMENT.match(name):
+        raise ValueError(f"{name!r} is not a safe path segment")
+    return name
