@@ -1,0 +1,30 @@
+# One image for the web process and the workers; the command decides which:
+#   docker run IMAGE                                   -> web (ASGI, HTTP + WebSockets)
+#   docker run IMAGE python manage.py rundramatiq --queues cpu   -> a worker
+# Scale-out needs DATABASE_URL, CONVEYOR_BROKER_URL, CONVEYOR_CHANNELS_URL and a shared
+# volume at CONVEYOR_HOME (artifacts and the component store).
+
+FROM node:20-bookworm-slim AS frontend
+WORKDIR /src/frontend
+COPY frontend/package.json frontend/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY frontend/ ./
+RUN npm run build
+
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 CONVEYOR_HOME=/data
+RUN useradd --create-home --uid 10001 conveyor && mkdir /data && chown conveyor /data
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY designer/ designer/
+RUN pip install --no-cache-dir -e .
+COPY manage.py ./
+COPY components/ components/
+COPY --from=frontend /src/frontend/dist frontend/dist
+RUN CONVEYOR_HOME=/tmp/build python manage.py collectstatic --noinput \
+    && mv /tmp/build/static /app/static && rm -rf /tmp/build
+ENV CONVEYOR_STATIC_ROOT=/app/static
+USER conveyor
+VOLUME ["/data"]
+EXPOSE 8000
+CMD ["python", "manage.py", "serve", "--host", "0.0.0.0", "--port", "8000"]

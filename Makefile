@@ -1,0 +1,46 @@
+# Conveyor: `make run` starts it on the embedded default; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/vite.config.ts frontend/package.json -type f 2>/dev/null)
+
+.PHONY: run test install frontend lint pytest worker clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+frontend/node_modules/.package-lock.json: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+
+frontend/dist/index.html: frontend/node_modules/.package-lock.json $(FRONTEND_SOURCES)
+	cd frontend && npm run build
+
+frontend: frontend/dist/index.html
+
+run: install frontend
+	$(PY) manage.py serve --host $(HOST) --port $(PORT)
+
+worker: install
+	$(PY) manage.py rundramatiq --processes 1 --threads $${CONVEYOR_WORKER_THREADS:-4}
+
+lint: install frontend/node_modules/.package-lock.json
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	cd frontend && npm run typecheck && npm run lint
+
+pytest: install frontend
+	cd frontend && npm test
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test: lint pytest
+
+clean:
+	rm -rf $(VENV) frontend/node_modules frontend/dist var/test.sqlite3

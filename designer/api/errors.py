@@ -1,0 +1,55 @@
+"""One error shape for the whole API: {"code", "message", "details"}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class ApiError(exceptions.APIException):
+    """An error with an explicit status, code and structured details."""
+
+    def __init__(self, status_code: int, code: str, message: str, details: Any = None) -> None:
+        self.status_code = status_code
+        self.code = code
+        self.message = message
+        self.details = details
+        super().__init__(message, code)
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    return {"code": code, "message": message, "details": details if details is not None else {}}
+
+
+def _message_of(exc: exceptions.APIException) -> str:
+    if isinstance(exc, exceptions.ValidationError):
+        return "The request is invalid; see details."
+    detail = exc.detail
+    if isinstance(detail, list | dict):
+        return str(exc.default_detail)
+    return str(detail)
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Wrap DRF's handler so every 4xx has the same JSON shape."""
+    if isinstance(exc, ApiError):
+        return Response(error_body(exc.code, exc.message, exc.details), status=exc.status_code)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) or "Not found.")
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+    codes = exc.get_codes()
+    code = codes if isinstance(codes, str) else "invalid"
+    details = exc.detail if isinstance(exc.detail, list | dict) else {}
+    response.data = error_body(code, _message_of(exc), details)
+    if response.status_code == status.HTTP_401_UNAUTHORIZED:
+        response.data["message"] = str(exc.detail)
+    return response

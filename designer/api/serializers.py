@@ -1,0 +1,204 @@
+"""Request and response shapes of the REST API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from designer.pipelines.models import Pipeline, PipelineVersion
+from designer.registry.models import Component, ComponentVersion
+from designer.registry.services import sorted_versions, spec_of
+from designer.registry.types import PortSpec
+
+
+def port_json(port: PortSpec) -> dict[str, Any]:
+    return {
+        "type": port.type,
+        "optional": port.optional,
+        "default": port.default if port.has_default else None,
+        "has_default": port.has_default,
+        "min": port.min,
+        "max": port.max,
+        "enum": list(port.enum) if port.enum else None,
+        "description": port.description,
+    }
+
+
+def _latest(component: Component) -> ComponentVersion:
+    versions = {v.version: v for v in component.versions.all()}
+    return versions[sorted_versions(versions)[0]]
+
+
+class ComponentSerializer(serializers.Serializer):
+    """A list entry: the component as its latest version describes it."""
+
+    def to_representation(self, instance: Component) -> dict[str, Any]:
+        latest = _latest(instance)
+        return {
+            "name": instance.name,
+            "display_name": latest.display_name,
+            "description": latest.description,
+            "tags": latest.tags,
+            "latest_version": latest.version,
+            "versions": sorted_versions(v.version for v in instance.versions.all()),
+            "updated_at": instance.updated_at.isoformat(),
+        }
+
+
+class ComponentDetailSerializer(ComponentSerializer):
+    def to_representation(self, instance: Component) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        by_version = {v.version: v for v in instance.versions.all()}
+        data["versions"] = [
+            {
+                "version": number,
+                "digest": by_version[number].digest,
+                "display_name": by_version[number].display_name,
+                "created_at": by_version[number].created_at.isoformat(),
+            }
+            for number in sorted_versions(by_version)
+        ]
+        return data
+
+
+class ComponentVersionSerializer(serializers.Serializer):
+    def to_representation(self, instance: ComponentVersion) -> dict[str, Any]:
+        spec = spec_of(instance)
+        return {
+            "name": instance.component.name,
+            "version": instance.version,
+            "ref": instance.ref,
+            "display_name": instance.display_name,
+            "description": instance.description,
+            "tags": instance.tags,
+            "inputs": {name: port_json(p) for name, p in spec.inputs.items()},
+            "outputs": {name: port_json(p) for name, p in spec.outputs.items()},
+            "command": spec.command,
+            "environment": spec.environment,
+            "code": spec.code,
+            "resources": spec.resources,
+            "distribution": spec.distribution,
+            "is_deterministic": instance.is_deterministic,
+            "yaml": instance.yaml,
+            "digest": instance.digest,
+            "code_digest": instance.code_digest,
+            "warnings": instance.warnings,
+            "source": instance.source,
+            "created_by": instance.created_by.username if instance.created_by else None,
+            "created_at": instance.created_at.isoformat(),
+        }
+
+
+class ComponentUploadSerializer(serializers.Serializer):
+    spec = serializers.CharField(
+        required=False, help_text="The component YAML as text (or send it as the file `spec_file`)."
+    )
+    spec_file = serializers.FileField(required=False)
+    code = serializers.FileField(
+        required=False, help_text="A zip or tar.gz of the code folder's contents."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "spec" not in attrs and "spec_file" not in attrs:
+            raise serializers.ValidationError({"spec": ["Send the component YAML as `spec`."]})
+        if "spec_file" in attrs:
+            raw = attrs.pop("spec_file").read()
+            try:
+                attrs["spec"] = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise serializers.ValidationError({"spec_file": ["Not UTF-8 text."]}) from None
+        return attrs
+
+
+class DocumentField(serializers.JSONField):
+    def to_internal_value(self, data: Any) -> Any:
+        value = super().to_internal_value(data)
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("The pipeline document must be a JSON object.")
+        return value
+
+
+class PipelineVersionSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.username", read_only=True)
+    pipeline = serializers.IntegerField(source="pipeline_id", read_only=True)
+
+    class Meta:
+        model = PipelineVersion
+        fields = [
+            "pipeline",
+            "number",
+            "message",
+            "author",
+            "created_at",
+            "is_valid",
+            "errors",
+            "digest",
+            "document",
+        ]
+
+
+class PipelineVersionSummarySerializer(PipelineVersionSerializer):
+    class Meta(PipelineVersionSerializer.Meta):
+        fields = [f for f in PipelineVersionSerializer.Meta.fields if f != "document"]
+
+
+class PipelineSerializer(serializers.ModelSerializer):
+    owner = serializers.CharField(source="owner.username", read_only=True)
+    archived = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Pipeline
+        fields = [
+            "id",
+            "name",
+            "description",
+            "owner",
+            "latest_version",
+            "created_at",
+            "updated_at",
+            "archived",
+        ]
+
+
+class PipelineDetailSerializer(PipelineSerializer):
+    latest = serializers.SerializerMethodField()
+
+    class Meta(PipelineSerializer.Meta):
+        fields = [*PipelineSerializer.Meta.fields, "latest"]
+
+    def get_latest(self, pipeline: Pipeline) -> dict[str, Any] | None:
+        version = pipeline.versions.filter(number=pipeline.latest_version).first()
+        return PipelineVersionSerializer(version).data if version else None
+
+
+class PipelineCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    document = DocumentField(required=False)
+    message = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class VersionSaveSerializer(serializers.Serializer):
+    document = DocumentField()
+    message = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class CloneSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    version = serializers.IntegerField(required=False, min_value=1)
+
+
+class ValidateSerializer(serializers.Serializer):
+    document = serializers.JSONField()
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"})
+    name = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
+
+
+class LoginSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"})

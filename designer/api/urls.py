@@ -1,0 +1,57 @@
+"""The REST API's routes (ARCHITECTURE.md, "Interfaces")."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from designer.api.views import auth, components, pipelines
+
+urlpatterns = [
+    path("auth/token/", auth.TokenView.as_view(), name="auth-token"),
+    path("auth/tokens/", auth.TokenListView.as_view(), name="auth-tokens"),
+    path("auth/tokens/current/", auth.TokenRevokeCurrentView.as_view(), name="auth-token-current"),
+    path("auth/tokens/<int:token_id>/", auth.TokenDetailView.as_view(), name="auth-token-detail"),
+    path("auth/csrf/", auth.CsrfView.as_view(), name="auth-csrf"),
+    path("auth/login/", auth.LoginView.as_view(), name="auth-login"),
+    path("auth/logout/", auth.LogoutView.as_view(), name="auth-logout"),
+    path("auth/me/", auth.MeView.as_view(), name="auth-me"),
+    path("meta/", pipelines.MetaView.as_view(), name="meta"),
+    path("components/", components.ComponentListView.as_view(), name="component-list"),
+    path("components/<str:name>/", components.ComponentDetailView.as_view(), name="component"),
+    path(
+        "components/<str:name>/versions/<str:version>/",
+        components.ComponentVersionView.as_view(),
+        name="component-version",
+    ),
+    path(
+        "components/<str:name>/versions/<str:version>/code/",
+        components.ComponentCodeView.as_view(),
+        name="component-code",
+    ),
+    path("pipelines/", pipelines.PipelineListView.as_view(), name="pipeline-list"),
+    path("pipelines/validate/", pipelines.ValidateView.as_view(), name="pipeline-validate"),
+    path("pipelines/<int:pipeline_id>/", pipelines.PipelineDetailView.as_view(), name="pipeline"),
+    path(
+        "pipelines/<int:pipeline_id>/versions/",
+        pipelines.PipelineVersionListView.as_view(),
+        name="pipeline-versions",
+    ),
+    path(
+        "pipelines/<int:pipeline_id>/versions/<int:number>/",
+        pipelines.PipelineVersionView.as_view(),
+        name="pipeline-version",
+    ),
+    path(
+        "pipelines/<int:pipeline_id>/clone/",
+        pipelines.PipelineCloneView.as_view(),
+        name="pipeline-clone",
+    ),
+    path(
+        "pipelines/<int:pipeline_id>/archive/",
+        pipelines.PipelineArchiveView.as_view(),
+        name="pipeline-archive",
+    ),
+    path("pipeline-schema/", pipelines.PipelineSchemaView.as_view(), name="pipeline-schema"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+]

@@ -1,0 +1,129 @@
+"""The component registry over HTTP: list, search, upload, detail, code download."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from pathlib import Path
+
+from django.conf import settings
+from django.http import FileResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from designer.api.errors import ApiError
+from designer.api.pagination import Pagination
+from designer.api.serializers import (
+    ComponentDetailSerializer,
+    ComponentSerializer,
+    ComponentUploadSerializer,
+    ComponentVersionSerializer,
+)
+from designer.registry.models import Component, ComponentVersion
+from designer.registry.services import (
+    UnknownComponent,
+    VersionConflict,
+    component_register_upload,
+    components_search,
+    version_get,
+)
+from designer.registry.store import ArchiveError, CodeFolderError
+from designer.registry.types import SpecError
+
+
+def spec_error(exc: SpecError) -> ApiError:
+    return ApiError(
+        400,
+        "invalid_component",
+        "The component spec is invalid: "
+        + "; ".join(f"{p.field}: {p.message}" for p in exc.problems),
+        {"problems": [p.as_dict() for p in exc.problems]},
+    )
+
+
+def _version_or_404(name: str, version: str) -> ComponentVersion:
+    try:
+        return version_get(name, version)
+    except UnknownComponent as exc:
+        raise ApiError(404, "not_found", str(exc)) from None
+
+
+class ComponentListView(APIView):
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("search", str, description="name, description or tags"),
+            OpenApiParameter("tag", str, description="`key` or `key:value`"),
+        ],
+        responses={200: dict},
+        operation_id="components_list",
+    )
+    def get(self, request: Request) -> Response:
+        qs = components_search(
+            search=request.query_params.get("search", ""), tag=request.query_params.get("tag", "")
+        )
+        paginator = Pagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(ComponentSerializer(page, many=True).data)
+
+    @extend_schema(request=ComponentUploadSerializer, responses={201: dict, 200: dict})
+    def post(self, request: Request) -> Response:
+        serializer = ComponentUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        archive = serializer.validated_data.get("code")
+        if archive is not None and archive.size > settings.UPLOAD_MAX_BYTES:
+            raise ApiError(
+                413, "too_large", f"The code archive exceeds {settings.UPLOAD_MAX_BYTES} bytes."
+            )
+        try:
+            result = component_register_upload(
+                yaml_text=serializer.validated_data["spec"], archive=archive, user=request.user
+            )
+        except SpecError as exc:
+            raise spec_error(exc) from None
+        except (ArchiveError, CodeFolderError) as exc:
+            raise ApiError(400, "invalid_archive", str(exc)) from None
+        except VersionConflict as exc:
+            raise ApiError(409, "version_immutable", str(exc), {"ref": exc.ref}) from None
+        body = ComponentVersionSerializer(result.version).data
+        body["created"] = result.created
+        body["warnings"] = [w.as_dict() for w in result.warnings]
+        return Response(body, status=status.HTTP_201_CREATED if result.created else 200)
+
+
+class ComponentDetailView(APIView):
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request, name: str) -> Response:
+        component = Component.objects.prefetch_related("versions").filter(name=name).first()
+        if component is None:
+            raise ApiError(404, "not_found", f"Component {name!r} is not registered.")
+        return Response(ComponentDetailSerializer(component).data)
+
+
+class ComponentVersionView(APIView):
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request, name: str, version: str) -> Response:
+        return Response(ComponentVersionSerializer(_version_or_404(name, version)).data)
+
+
+class ComponentCodeView(APIView):
+    """The version's code snapshot as a tar.gz."""
+
+    @extend_schema(responses={(200, "application/gzip"): bytes})
+    def get(self, request: Request, name: str, version: str) -> FileResponse:
+        found = _version_or_404(name, version)
+        if not found.code_path:
+            raise ApiError(404, "no_code", f"{found.ref} has no code folder.")
+        folder = Path(settings.STORE_DIR) / found.code_path
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+            for path in sorted(folder.rglob("*")):
+                tar.add(path, arcname=str(path.relative_to(folder)), recursive=False)
+        buffer.seek(0)
+        filename = f"{found.component.name}-{found.version}-code.tar.gz"
+        return FileResponse(buffer, as_attachment=True, filename=filename)

@@ -1,0 +1,79 @@
+"""The registry: components and their immutable versions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+
+class Component(models.Model):
+    name = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ComponentVersion(models.Model):
+    """One published `name@version`: its spec, YAML and code snapshot never change."""
+
+    class Source(models.TextChoices):
+        BUILTIN = "builtin", "Built-in catalog"
+        UPLOAD = "upload", "Uploaded"
+        COMMAND = "command", "Registered from a file"
+
+    component = models.ForeignKey(Component, on_delete=models.CASCADE, related_name="versions")
+    version = models.CharField(max_length=100)
+    display_name = models.CharField(max_length=255, blank=True)
+    description = models.TextField(blank=True)
+    tags = models.JSONField(default=dict, blank=True)
+    spec = models.JSONField(help_text="The parsed component spec (YAML as data).")
+    yaml = models.TextField(help_text="The YAML text as registered.")
+    digest = models.CharField(max_length=64, help_text="sha256 over the spec and the code.")
+    code_digest = models.CharField(max_length=64, blank=True)
+    code_path = models.CharField(max_length=500, blank=True, help_text="Snapshot, in the store.")
+    is_deterministic = models.BooleanField(default=True)
+    search_text = models.TextField(blank=True, editable=False, help_text="Lower-cased, for search.")
+    warnings = models.JSONField(default=list, blank=True)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.UPLOAD)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["component", "version"], name="unique_component_version"
+            )
+        ]
+        ordering = ["component__name", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.component.name}@{self.version}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        tags = " ".join(f"{k}:{v}" if v else str(k) for k, v in (self.tags or {}).items())
+        self.search_text = " ".join([self.display_name, self.description, tags]).lower()
+        super().save(*args, **kwargs)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.component.name}@{self.version}"
+
+    def has_tag(self, tag: str) -> bool:
+        """`key` matches a tag key or value; `key:value` matches that pair."""
+        key, sep, value = tag.partition(":")
+        tags = {str(k).lower(): str(v).lower() for k, v in (self.tags or {}).items()}
+        if sep:
+            return tags.get(key.lower()) == value.lower()
+        return tag.lower() in tags or tag.lower() in tags.values()
+
+    def as_spec_dict(self) -> dict[str, Any]:
+        return dict(self.spec)

@@ -1,0 +1,245 @@
+"""Registry writes and reads: every registration goes through `component_register`."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+
+from designer.registry.models import Component, ComponentVersion
+from designer.registry.spec import parse_component_dict, parse_component_yaml
+from designer.registry.store import extract_archive, snapshot_code, spec_digest
+from designer.registry.types import ComponentSpec, Problem, SpecError
+from designer.registry.versions import version_key
+
+
+class VersionConflict(Exception):
+    """name@version exists with different content: published versions are immutable."""
+
+    def __init__(self, ref: str) -> None:
+        self.ref = ref
+        super().__init__(
+            f"{ref} is already registered with different content; published versions are "
+            "immutable: bump the version to publish a change"
+        )
+
+
+class UnknownComponent(LookupError):
+    """A `name@version` reference that the registry does not hold."""
+
+
+@dataclass
+class Registration:
+    version: ComponentVersion
+    created: bool
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def _code_folder(spec: ComponentSpec, base_dir: Path | None) -> Path | None:
+    if spec.code is None:
+        return None
+    if base_dir is None:
+        raise SpecError([Problem("code", "the spec names a code folder but none was provided")])
+    folder = (base_dir / spec.code).resolve()
+    if not folder.is_dir():
+        raise SpecError([Problem("code", f"code folder {spec.code!r} not found beside the YAML")])
+    return folder
+
+
+def component_register(
+    *,
+    yaml_text: str,
+    base_dir: Path | None = None,
+    code_dir: Path | None = None,
+    source: str = ComponentVersion.Source.UPLOAD,
+    user: Any = None,
+) -> Registration:
+    """Register a component version, or confirm an identical one.
+
+    yaml_text: the spec. base_dir: folder the spec's `code` is relative to. code_dir: an
+    explicit code folder (an unpacked upload), which wins over `code`. Raises SpecError,
+    VersionConflict.
+    """
+    parsed = parse_component_yaml(yaml_text)
+    spec = parsed.spec
+    folder = code_dir if code_dir is not None else _code_folder(spec, base_dir)
+    store_root = Path(settings.STORE_DIR)
+    code_path, code_digest = ("", "")
+    if folder is not None:
+        code_path, code_digest = snapshot_code(folder, store_root, name=spec.name)
+    digest = spec_digest(spec.raw, code_digest)
+    existing = _find_version(spec.name, spec.version)
+    if existing is not None:
+        return _same_or_conflict(existing, digest, parsed.warnings)
+    try:
+        with transaction.atomic():
+            component, _ = Component.objects.get_or_create(name=spec.name)
+            version = ComponentVersion.objects.create(
+                component=component,
+                version=spec.version,
+                display_name=spec.display_name or spec.name,
+                description=spec.description,
+                tags=spec.tags,
+                spec=spec.raw,
+                yaml=yaml_text,
+                digest=digest,
+                code_digest=code_digest,
+                code_path=code_path,
+                is_deterministic=spec.is_deterministic,
+                warnings=[w.as_dict() for w in parsed.warnings],
+                source=source,
+                created_by=user if getattr(user, "is_authenticated", False) else None,
+            )
+            component.save(update_fields=["updated_at"])
+    except IntegrityError:
+        # A concurrent registration of the same name@version got there first.
+        raced = _find_version(spec.name, spec.version)
+        if raced is None:
+            raise
+        return _same_or_conflict(raced, digest, parsed.warnings)
+    return Registration(version, True, parsed.warnings)
+
+
+def _same_or_conflict(
+    existing: ComponentVersion, digest: str, warnings: list[Problem]
+) -> Registration:
+    if existing.digest != digest:
+        raise VersionConflict(existing.ref)
+    return Registration(existing, False, warnings)
+
+
+def component_register_file(path: Path, *, source: str, user: Any = None) -> Registration:
+    """Register the component whose YAML is at `path` (code relative to it)."""
+    return component_register(
+        yaml_text=path.read_text(encoding="utf-8"), base_dir=path.parent, source=source, user=user
+    )
+
+
+def component_register_upload(
+    *, yaml_text: str, archive: IO[bytes] | None, user: Any = None
+) -> Registration:
+    """Register an uploaded spec plus a zip or tar.gz of its code folder's contents."""
+    if archive is None:
+        return component_register(yaml_text=yaml_text, source="upload", user=user)
+    tmp = Path(tempfile.mkdtemp(prefix="upload-", dir=_tmp_root()))
+    try:
+        code = tmp / "code"
+        extract_archive(
+            archive,
+            code,
+            max_bytes=settings.UPLOAD_MAX_BYTES,
+            max_files=settings.UPLOAD_MAX_FILES,
+        )
+        return component_register(yaml_text=yaml_text, code_dir=code, source="upload", user=user)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _tmp_root() -> Path:
+    root = Path(settings.STORE_DIR) / "tmp"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def components_sync(folder: Path) -> list[tuple[Path, Registration | Exception]]:
+    """Register every `*.yml`/`*.yaml` component spec under `folder` (idempotent)."""
+    outcomes: list[tuple[Path, Registration | Exception]] = []
+    for path in sorted([*folder.glob("*/*.yml"), *folder.glob("*/*.yaml")]):
+        try:
+            outcomes.append((path, component_register_file(path, source="builtin")))
+        except (SpecError, VersionConflict, OSError, ValueError) as exc:
+            outcomes.append((path, exc))
+    return outcomes
+
+
+# Reads -------------------------------------------------------------------------------
+
+
+def _find_version(name: str, version: str) -> ComponentVersion | None:
+    return (
+        ComponentVersion.objects.select_related("component")
+        .filter(component__name=name, version=version)
+        .first()
+    )
+
+
+def sorted_versions(versions: Iterable[str]) -> list[str]:
+    """Versions newest first, in natural order (10 > 9, 1.10 > 1.9)."""
+    return sorted(versions, key=version_key, reverse=True)
+
+
+def version_get(name: str, version: str) -> ComponentVersion:
+    """Resolve `version` (or `latest`) of component `name`; raise UnknownComponent."""
+    if version == "latest":
+        versions = list(
+            ComponentVersion.objects.filter(component__name=name).values_list("version", flat=True)
+        )
+        if not versions:
+            raise UnknownComponent(f"component {name!r} is not registered")
+        version = sorted_versions(versions)[0]
+    found = _find_version(name, version)
+    if found is None:
+        if not Component.objects.filter(name=name).exists():
+            raise UnknownComponent(f"component {name!r} is not registered")
+        raise UnknownComponent(f"component {name!r} has no version {version!r}")
+    return found
+
+
+def ref_split(ref: str) -> tuple[str, str]:
+    """'name@version' -> (name, version); a bare name means latest."""
+    name, _, version = ref.partition("@")
+    return name, version or "latest"
+
+
+def version_by_ref(ref: str) -> ComponentVersion:
+    return version_get(*ref_split(ref))
+
+
+@lru_cache(maxsize=2048)
+def _spec_of(version_id: int, digest: str) -> ComponentSpec:
+    version = ComponentVersion.objects.get(pk=version_id)
+    return parse_component_dict(version.spec).spec
+
+
+def spec_of(version: ComponentVersion) -> ComponentSpec:
+    """The parsed spec of a stored version (cached: versions never change)."""
+    return _spec_of(version.pk, version.digest)
+
+
+def spec_resolver() -> Any:
+    """A `ref -> ComponentSpec | None` callable for the pipeline validator, memoised per call."""
+    cache: dict[str, ComponentSpec | None] = {}
+
+    def resolve(ref: str) -> ComponentSpec | None:
+        if ref not in cache:
+            try:
+                cache[ref] = spec_of(version_by_ref(ref))
+            except UnknownComponent:
+                cache[ref] = None
+        return cache[ref]
+
+    return resolve
+
+
+def components_search(*, search: str = "", tag: str = "") -> QuerySet[Component]:
+    """Components matching a free-text search (name, display name, description, tags)."""
+    qs = Component.objects.all()
+    for term in search.lower().split():
+        qs = qs.filter(Q(name__icontains=term) | Q(versions__search_text__contains=term))
+    if tag:
+        # Tags are free-form JSON; matching them in Python works the same on every database.
+        ids = {
+            v.component_id
+            for v in ComponentVersion.objects.only("component", "tags")
+            if v.has_tag(tag)
+        }
+        qs = qs.filter(id__in=ids)
+    return qs.distinct().prefetch_related("versions")

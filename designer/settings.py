@@ -1,0 +1,205 @@
+"""Conveyor settings: one module, 12-factor, every value from the environment."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from designer.env import env_bool, env_float, env_int, env_list, env_path, env_str, env_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+CONVEYOR_HOME = env_path("CONVEYOR_HOME", BASE_DIR / "var")
+CONVEYOR_HOME.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    """The env value, else a key generated once and kept (0600) under CONVEYOR_HOME."""
+    key = env_str("CONVEYOR_SECRET_KEY")
+    if key:
+        return key
+    path = CONVEYOR_HOME / "secret-key"
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("CONVEYOR_DEBUG", False)
+ALLOWED_HOSTS = env_list("CONVEYOR_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CONVEYOR_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "channels",
+    "django_dramatiq",
+    "designer.core",
+    "designer.registry",
+    "designer.pipelines",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "designer.urls"
+WSGI_APPLICATION = "designer.wsgi.application"
+ASGI_APPLICATION = "designer.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Database: embedded SQLite (WAL, busy timeout, immediate transactions so concurrent
+# writers queue instead of failing) unless DATABASE_URL names another database.
+DATABASE_URL = env_url("DATABASE_URL", ("postgres", "postgresql", "sqlite"))
+SQLITE_BUSY_TIMEOUT = env_int("CONVEYOR_SQLITE_BUSY_TIMEOUT", 30, minimum=1)
+if DATABASE_URL:
+    try:
+        _db = dict(dj_database_url.parse(DATABASE_URL, conn_max_age=60))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL is malformed: {exc}") from None
+else:
+    _db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(CONVEYOR_HOME / "conveyor.sqlite3")}
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    _db["OPTIONS"] = {
+        "timeout": SQLITE_BUSY_TIMEOUT,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    _db["TEST"] = {"NAME": str(CONVEYOR_HOME / "test.sqlite3")}
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = env_path("CONVEYOR_STATIC_ROOT", CONVEYOR_HOME / "static")
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+FRONTEND_DIST = BASE_DIR / "frontend" / "dist"
+STATICFILES_DIRS = [FRONTEND_DIST] if FRONTEND_DIST.is_dir() else []
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+LOGIN_URL = "/login"
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "designer.core.auth.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "designer.api.pagination.Pagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "designer.api.errors.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Conveyor API",
+    "DESCRIPTION": "Components, pipelines and runs of a Conveyor server.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# Conveyor itself.
+COMPONENTS_DIR = env_path("CONVEYOR_COMPONENTS_DIR", BASE_DIR / "components")
+STORE_DIR = env_path("CONVEYOR_STORE", CONVEYOR_HOME / "store")
+ARTIFACTS_DIR = env_path("CONVEYOR_ARTIFACTS", CONVEYOR_HOME / "artifacts")
+UPLOAD_MAX_BYTES = env_int("CONVEYOR_UPLOAD_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
+UPLOAD_MAX_FILES = env_int("CONVEYOR_UPLOAD_MAX_FILES", 10_000, minimum=1)
+COMPUTE_POOLS = env_list("CONVEYOR_COMPUTE_POOLS", ["cpu"])
+if not COMPUTE_POOLS:
+    raise ImproperlyConfigured("CONVEYOR_COMPUTE_POOLS must name at least one pool")
+DEFAULT_COMPUTE = env_str("CONVEYOR_DEFAULT_COMPUTE", COMPUTE_POOLS[0])
+if DEFAULT_COMPUTE not in COMPUTE_POOLS:
+    raise ImproperlyConfigured(
+        f"CONVEYOR_DEFAULT_COMPUTE={DEFAULT_COMPUTE!r} is not one of CONVEYOR_COMPUTE_POOLS"
+    )
+STEP_TIMEOUT = env_float("CONVEYOR_STEP_TIMEOUT", 6 * 3600.0)
+WORKER_THREADS = env_int("CONVEYOR_WORKER_THREADS", 4, minimum=1, maximum=256)
+BROKER_URL = env_url("CONVEYOR_BROKER_URL", ("redis", "rediss", "amqp", "amqps"))
+CHANNELS_URL = env_url("CONVEYOR_CHANNELS_URL", ("redis", "rediss"))
+EMBEDDED = BROKER_URL is None
+
+if BROKER_URL and BROKER_URL.startswith("redis"):
+    _broker = "dramatiq.brokers.redis.RedisBroker"
+elif BROKER_URL:
+    _broker = "dramatiq.brokers.rabbitmq.RabbitmqBroker"
+else:
+    _broker = "dramatiq.brokers.stub.StubBroker"
+DRAMATIQ_BROKER = {
+    "BROKER": _broker,
+    "OPTIONS": {"url": BROKER_URL} if BROKER_URL else {},
+    "MIDDLEWARE": [
+        "dramatiq.middleware.AgeLimit",
+        "dramatiq.middleware.TimeLimit",
+        "dramatiq.middleware.Callbacks",
+        "dramatiq.middleware.Retries",
+        "django_dramatiq.middleware.DbConnectionsMiddleware",
+    ],
+}
+DRAMATIQ_AUTODISCOVER_MODULES = ["tasks"]
+
+CHANNEL_LAYERS = {
+    "default": (
+        {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [CHANNELS_URL]}}
+        if CHANNELS_URL
+        else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    )
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("CONVEYOR_LOG_LEVEL", "INFO").upper()},
+    "loggers": {"django.request": {"level": "ERROR"}},
+}
