@@ -1,0 +1,43 @@
+import { lazy, Suspense } from "react";
+import { createBrowserRouter, Navigate, RouterProvider } from "react-router-dom";
+import { RequireAuth } from "./components/RequireAuth";
+import { LoginPage } from "./features/auth/components/LoginPage";
+import { PipelinesPage } from "./features/pipelines/components/PipelinesPage";
+import { ComponentsPage } from "./features/components/components/ComponentsPage";
+import { ComponentDetailPage } from "./features/components/components/ComponentDetailPage";
+import { RunPage, RunsPage } from "./features/runs/components/RunPage";
+
+// The canvas (React Flow, dagre) is the heavy part: load it only on designer pages.
+const DesignerPage = lazy(() => import("./features/designer/components/DesignerPage").then((m) => ({ default: m.DesignerPage })));
+
+function NotFound() {
+  return <div className="page"><div className="card empty"><h2>Page not found</h2></div></div>;
+}
+
+const router = createBrowserRouter([
+  { path: "/login", element: <LoginPage /> },
+  {
+    element: <RequireAuth />,
+    children: [
+      { path: "/", element: <Navigate to="/pipelines" replace /> },
+      { path: "/pipelines", element: <PipelinesPage /> },
+      {
+        path: "/pipelines/:id",
+        element: (
+          <Suspense fallback={<div className="page-loading">Loading designer…</div>}>
+            <DesignerPage />
+          </Suspense>
+        ),
+      },
+      { path: "/components", element: <ComponentsPage /> },
+      { path: "/components/:name", element: <ComponentDetailPage /> },
+      { path: "/runs", element: <RunsPage /> },
+      { path: "/runs/:id", element: <RunPage /> },
+      { path: "*", element: <NotFound /> },
+    ],
+  },
+]);
+
+export function App() {
+  return <RouterProvider router={router} />;
+}

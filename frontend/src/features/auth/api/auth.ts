@@ -1,0 +1,20 @@
+import { apiFetch } from "../../../lib/api";
+import { useQuery } from "../../../lib/useQuery";
+
+export interface Me {
+  username: string;
+  is_staff?: boolean;
+}
+
+export const fetchCsrf = (): Promise<unknown> => apiFetch("/api/auth/csrf/");
+
+export async function login(username: string, password: string): Promise<Me> {
+  await fetchCsrf();
+  return apiFetch<Me>("/api/auth/login/", { method: "POST", body: { username, password } });
+}
+
+export const logout = (): Promise<unknown> => apiFetch("/api/auth/logout/", { method: "POST", body: {} });
+
+export const fetchMe = (signal?: AbortSignal): Promise<Me> => apiFetch<Me>("/api/auth/me/", { signal });
+
+export const useMe = (key: string) => useQuery(key, fetchMe);

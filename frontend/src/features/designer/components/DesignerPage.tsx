@@ -1,0 +1,234 @@
+import { useCallback, useEffect, useState } from "react";
+import { useNavigate, useParams } from "react-router-dom";
+import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
+import { selectDirty, useCanvasStore } from "../store/canvasStore";
+import { Palette } from "./Palette";
+import { Canvas } from "./Canvas";
+import { PropertiesPanel } from "./PropertiesPanel";
+import { DesignerToolbar } from "./DesignerToolbar";
+import { ValidationPanel } from "./ValidationPanel";
+import { SaveDialog } from "./SaveDialog";
+import { SubmitDialog } from "./SubmitDialog";
+import { Dialog } from "../../../components/Dialog";
+import { useDesignerShortcuts } from "../hooks/useDesignerShortcuts";
+import { useUnsavedGuard } from "../hooks/useUnsavedGuard";
+import { clonePipeline, createPipeline, fetchPipeline, fetchVersion, saveVersion, validateDocument } from "../../pipelines/api/pipelines";
+import { fetchSpecs } from "../../components/api/components";
+import { fetchMeta } from "../../meta/api/meta";
+import { submitRun } from "../../runs/api/runs";
+import { emptyDocument } from "../../../lib/document";
+import { errorMessage } from "../../../lib/api";
+import { toast } from "../../../components/toastStore";
+import type { PipelineDocument, Primitive } from "../../../lib/types";
+
+type LoadState = { status: "loading" } | { status: "ready" } | { status: "error"; message: string };
+
+/** Fetch the specs a document needs, then load it into the canvas store. */
+async function loadDocument(doc: PipelineDocument, opts: { pipelineId: string | null; version: number | null; readOnly: boolean }) {
+  const known = useCanvasStore.getState().specs;
+  const missing = (doc.nodes ?? []).map((n) => n.component).filter((c) => !known[c]);
+  useCanvasStore.getState().setSpecs(await fetchSpecs(missing));
+  useCanvasStore.getState().load(doc, opts);
+}
+
+function DesignerInner() {
+  const { id } = useParams();
+  const pipelineId = id && id !== "new" ? id : null;
+  const navigate = useNavigate();
+  const rf = useReactFlow();
+  const [load, setLoad] = useState<LoadState>({ status: "loading" });
+  const [latest, setLatest] = useState<number | null>(null);
+  const [dialog, setDialog] = useState<null | "save" | "submit">(null);
+  const [busy, setBusy] = useState(false);
+  const [showProblems, setShowProblems] = useState(true);
+  const dirty = useCanvasStore(selectDirty);
+  const readOnly = useCanvasStore((s) => s.readOnly);
+  const version = useCanvasStore((s) => s.version);
+  const blocker = useUnsavedGuard(dirty);
+
+  const refit = useCallback(() => {
+    window.setTimeout(() => void rf.fitView({ padding: 0.2, maxZoom: 1 }), 50);
+  }, [rf]);
+
+  useEffect(() => {
+    let cancelled = false;
+    setLoad({ status: "loading" });
+    fetchMeta().then((m) => useCanvasStore.getState().setCompatibility(m.compatibility), () => undefined);
+    (async () => {
+      if (!pipelineId) {
+        useCanvasStore.getState().load(emptyDocument(), {});
+        setLatest(null);
+      } else {
+        const p = await fetchPipeline(pipelineId);
+        if (cancelled) return;
+        const doc = p.latest?.document ?? emptyDocument(p.name);
+        await loadDocument(doc, { pipelineId: String(p.id), version: p.latest?.number ?? null, readOnly: false });
+        if (p.latest && !p.latest.is_valid && p.latest.errors?.length) useCanvasStore.getState().setValidation(p.latest.errors);
+        setLatest(p.latest?.number ?? null);
+      }
+      if (!cancelled) {
+        setLoad({ status: "ready" });
+        refit();
+      }
+    })().catch((e: unknown) => !cancelled && setLoad({ status: "error", message: errorMessage(e) }));
+    return () => {
+      cancelled = true;
+    };
+  }, [pipelineId, refit]);
+
+  const openSave = useCallback(() => {
+    const s = useCanvasStore.getState();
+    if (!s.readOnly && (s.rev !== s.savedRev || !s.pipelineId)) setDialog("save");
+  }, []);
+  useDesignerShortcuts(openSave);
+
+  const save = async (message: string) => {
+    const s = useCanvasStore.getState();
+    const document = s.toDocument();
+    setBusy(true);
+    try {
+      if (!s.pipelineId) {
+        const created = await createPipeline({ name: document.name, description: document.description, document, message });
+        s.markSaved({ pipelineId: String(created.id), version: created.latest?.number ?? created.latest_version });
+        toast.success(`Created ${created.name}`);
+        setDialog(null);
+        navigate(`/pipelines/${created.id}`, { replace: true });
+      } else {
+        const v = await saveVersion(s.pipelineId, { document, message });
+        s.markSaved({ version: v.number });
+        s.setValidation(v.is_valid ? null : v.errors);
+        setShowProblems(true);
+        setLatest(v.number);
+        toast.success(`Saved version ${v.number}${v.is_valid ? "" : " (has problems)"}`);
+        setDialog(null);
+      }
+    } catch (e) {
+      toast.error(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const validate = async () => {
+    setBusy(true);
+    try {
+      const r = await validateDocument(useCanvasStore.getState().toDocument());
+      useCanvasStore.getState().setValidation(r.errors);
+      setShowProblems(true);
+      if (r.valid) toast.success("The pipeline is valid");
+      else toast.error(`${r.errors.length} problem${r.errors.length === 1 ? "" : "s"} found`);
+    } catch (e) {
+      toast.error(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const clone = async () => {
+    const s = useCanvasStore.getState();
+    if (!s.pipelineId) return;
+    try {
+      const created = await clonePipeline(s.pipelineId, { name: `${s.meta.name}-copy`, ...(s.version ? { version: s.version } : {}) });
+      toast.success(`Cloned as ${created.name}`);
+      navigate(`/pipelines/${created.id}`);
+    } catch (e) {
+      toast.error(errorMessage(e));
+    }
+  };
+
+  const openVersion = async (n: number) => {
+    if (!pipelineId) return;
+    const s = useCanvasStore.getState();
+    if (s.rev !== s.savedRev && !window.confirm("Discard unsaved changes and open another version?")) return;
+    try {
+      const v = await fetchVersion(pipelineId, n);
+      await loadDocument(v.document, { pipelineId, version: n, readOnly: n !== latest });
+      if (!v.is_valid && v.errors?.length) useCanvasStore.getState().setValidation(v.errors);
+      refit();
+    } catch (e) {
+      toast.error(errorMessage(e));
+    }
+  };
+
+  const restore = async () => {
+    const s = useCanvasStore.getState();
+    if (!s.pipelineId || s.version === null) return;
+    setBusy(true);
+    try {
+      const restored = s.version;
+      const v = await saveVersion(s.pipelineId, { document: s.toDocument(), message: `Restore version ${restored}` });
+      await loadDocument(useCanvasStore.getState().toDocument(), { pipelineId: s.pipelineId, version: v.number, readOnly: false });
+      setLatest(v.number);
+      toast.success(`Version ${restored} restored as version ${v.number}`);
+    } catch (e) {
+      toast.error(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const submit = async (inputs: Record<string, Primitive>) => {
+    const s = useCanvasStore.getState();
+    if (!s.pipelineId || s.version === null) return;
+    setBusy(true);
+    try {
+      const run = await submitRun({ pipeline: s.pipelineId, version: s.version, inputs, settings: {} });
+      setDialog(null);
+      navigate(`/runs/${run.id}`);
+    } catch (e) {
+      toast.error(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (load.status === "error") {
+    return (
+      <div className="page"><div className="card empty"><h2>Cannot open this pipeline</h2><p>{load.message}</p>
+        <button className="btn" onClick={() => navigate("/pipelines")}>Back to pipelines</button></div></div>
+    );
+  }
+
+  return (
+    <div className="designer">
+      <DesignerToolbar pipelineId={pipelineId} latestVersion={latest} busy={busy} onSave={openSave} onValidate={validate}
+        onSubmit={() => setDialog("submit")} onClone={clone} onOpenVersion={openVersion} />
+      {readOnly && (
+        <div className="readonly-banner" data-testid="readonly-banner">
+          Viewing version {version} (read-only).
+          <button className="btn btn-sm btn-primary" onClick={restore} disabled={busy} data-testid="btn-restore">Restore as new version</button>
+          {latest !== null && <button className="btn btn-sm" onClick={() => openVersion(latest)}>Back to latest (v{latest})</button>}
+        </div>
+      )}
+      <div className="designer-body">
+        <Palette />
+        <div className="designer-center">
+          {load.status === "loading" ? <div className="canvas-loading">Loading pipeline…</div> : <Canvas />}
+          {showProblems && <ValidationPanel onClose={() => setShowProblems(false)} />}
+        </div>
+        <PropertiesPanel />
+      </div>
+      {dialog === "save" && <SaveDialog isNew={!pipelineId} busy={busy} onSave={save} onClose={() => setDialog(null)} />}
+      {dialog === "submit" && (
+        <SubmitDialog inputs={useCanvasStore.getState().meta.inputs} version={version} busy={busy} onSubmit={submit} onClose={() => setDialog(null)} />
+      )}
+      {blocker.state === "blocked" && (
+        <Dialog title="Leave without saving?" onClose={() => blocker.reset()} testId="leave-dialog"
+          footer={<>
+            <button className="btn" onClick={() => blocker.reset()}>Stay</button>
+            <button className="btn btn-danger" onClick={() => blocker.proceed()} data-testid="btn-leave">Discard changes</button>
+          </>}>
+          <p>This pipeline has unsaved changes. They will be lost.</p>
+        </Dialog>
+      )}
+    </div>
+  );
+}
+
+export function DesignerPage() {
+  return (
+    <ReactFlowProvider>
+      <DesignerInner />
+    </ReactFlowProvider>
+  );
+}

@@ -1,0 +1,46 @@
+import { useState } from "react";
+import { Dialog } from "../../../components/Dialog";
+import type { PipelineInput, Primitive } from "../../../lib/types";
+import { TypedInput, checkValue } from "./fields";
+
+export function SubmitDialog({ inputs, version, busy, onSubmit, onClose }: {
+  inputs: Record<string, PipelineInput>;
+  version: number | null;
+  busy: boolean;
+  onSubmit: (values: Record<string, Primitive>) => void;
+  onClose: () => void;
+}) {
+  const [values, setValues] = useState<Record<string, Primitive | undefined>>(() =>
+    Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.default ?? undefined])),
+  );
+  const problems = Object.entries(inputs).map(([k, spec]) => {
+    const v = values[k];
+    if ((v === undefined || v === "") && !spec.optional) return [k, "Required"] as const;
+    return [k, checkValue(spec, v)] as const;
+  });
+  const ok = problems.every(([, p]) => !p);
+  const submit = () => {
+    if (!ok) return;
+    const out: Record<string, Primitive> = {};
+    for (const [k, v] of Object.entries(values)) if (v !== undefined) out[k] = v;
+    onSubmit(out);
+  };
+  return (
+    <Dialog title={`Submit run of version ${version ?? "?"}`} onClose={onClose} testId="submit-dialog" width={480}
+      footer={<>
+        <button className="btn" onClick={onClose}>Cancel</button>
+        <button className="btn btn-primary" disabled={!ok || busy} onClick={submit} data-testid="btn-submit-confirm">{busy ? "Submitting…" : "Submit run"}</button>
+      </>}>
+      {Object.keys(inputs).length === 0 && <p className="muted">This pipeline has no inputs.</p>}
+      {Object.entries(inputs).map(([k, spec], i) => (
+        <div className="form-row" key={k}>
+          <div className="form-label"><label>{k}{!spec.optional && <span className="required">*</span>}</label><span className="muted small">{spec.type}</span></div>
+          <TypedInput type={spec.type} value={values[k]} testId={`run-input-${k}`} invalid={!!problems[i]?.[1]}
+            onChange={(v) => setValues((s) => ({ ...s, [k]: v }))} />
+          {spec.description && <div className="form-help">{spec.description}</div>}
+          {problems[i]?.[1] && <div className="form-field-error">{problems[i]?.[1]}</div>}
+        </div>
+      ))}
+    </Dialog>
+  );
+}

@@ -1,0 +1,26 @@
+export function formatDate(iso: string | null | undefined): string {
+  if (!iso) return "";
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleString(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+}
+
+export function categoryOf(tags: Record<string, string> | undefined): string {
+  return tags?.category?.trim() || "Other";
+}
+
+const TYPE_COLORS: Record<string, string> = {
+  uri_folder: "#3b82f6",
+  uri_file: "#06b6d4",
+  mltable: "#10b981",
+  mlflow_model: "#f59e0b",
+  custom_model: "#ef4444",
+  string: "#8b5cf6",
+  integer: "#a855f7",
+  number: "#d946ef",
+  boolean: "#64748b",
+};
+
+export function typeColor(type: string | undefined): string {
+  return (type && TYPE_COLORS[type]) || "#94a3b8";
+}

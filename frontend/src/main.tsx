@@ -1,0 +1,15 @@
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import "@xyflow/react/dist/style.css";
+import "./styles/global.css";
+import "./styles/designer.css";
+import { useThemeStore } from "./lib/theme";
+import { App } from "./App";
+
+useThemeStore.getState(); // applies the saved or preferred theme before the first paint
+
+createRoot(document.getElementById("root") as HTMLElement).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);
