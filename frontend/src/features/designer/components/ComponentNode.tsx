@@ -104,7 +104,7 @@ function ComponentNodeView({ id, data, selected }: NodeProps<CanvasNode>) {
           )}
         </div>
       ) : (
-        <div className="cnode-foot">Loading component spec…</div>
+        <div className="cnode-foot">Component spec unavailable (not in the registry)</div>
       )}
     </div>
   );

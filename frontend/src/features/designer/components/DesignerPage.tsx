@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { useNavigate, useParams } from "react-router-dom";
 import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
 import { selectDirty, useCanvasStore } from "../store/canvasStore";
@@ -46,9 +46,11 @@ function DesignerInner() {
   const version = useCanvasStore((s) => s.version);
   const blocker = useUnsavedGuard(dirty);
 
+  const rfRef = useRef(rf);
+  rfRef.current = rf;
   const refit = useCallback(() => {
-    window.setTimeout(() => void rf.fitView({ padding: 0.2, maxZoom: 1 }), 50);
-  }, [rf]);
+    window.setTimeout(() => void rfRef.current.fitView({ padding: 0.2, maxZoom: 1 }), 50);
+  }, []);
 
   useEffect(() => {
     let cancelled = false;
