@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "designer.core",
     "designer.registry",
     "designer.pipelines",
+    "designer.engine",
 ]
 
 MIDDLEWARE = [
@@ -183,9 +184,26 @@ DRAMATIQ_BROKER = {
         "dramatiq.middleware.Callbacks",
         "dramatiq.middleware.Retries",
         "django_dramatiq.middleware.DbConnectionsMiddleware",
+        "designer.engine.middleware.EngineMiddleware",
     ],
 }
 DRAMATIQ_AUTODISCOVER_MODULES = ["tasks"]
+
+# Engine (docs/engine.md). Seconds unless the name says otherwise.
+ENGINE_HEARTBEAT_INTERVAL = env_float("CONVEYOR_HEARTBEAT_INTERVAL", 5.0)
+ENGINE_REAPER_TIMEOUT = env_float("CONVEYOR_REAPER_TIMEOUT", 30.0)
+ENGINE_REAPER_INTERVAL = env_float("CONVEYOR_REAPER_INTERVAL", 10.0)
+ENGINE_RETRY_LIMIT = env_int("CONVEYOR_RETRY_LIMIT", 2, minimum=0, maximum=100)
+ENGINE_KILL_GRACE = env_float("CONVEYOR_KILL_GRACE", 10.0)
+ENGINE_CANCEL_POLL = env_float("CONVEYOR_CANCEL_POLL", 0.5)
+ENGINE_LOG_CAP = env_int("CONVEYOR_LOG_CAP", 10 * 1024 * 1024, minimum=4096)
+# Max idle poll backoff of a worker's broker consumer (Redis polls; a small value means a
+# step is picked up within milliseconds of being queued).
+ENGINE_WORKER_TIMEOUT_MS = env_int("CONVEYOR_WORKER_TIMEOUT_MS", 5, minimum=1, maximum=60000)
+if ENGINE_REAPER_TIMEOUT <= ENGINE_HEARTBEAT_INTERVAL:
+    raise ImproperlyConfigured(
+        "CONVEYOR_REAPER_TIMEOUT must be longer than CONVEYOR_HEARTBEAT_INTERVAL"
+    )
 
 CHANNEL_LAYERS = {
     "default": (

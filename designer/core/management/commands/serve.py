@@ -3,6 +3,7 @@
 from typing import Any
 
 import uvicorn
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -22,12 +23,24 @@ class Command(BaseCommand):
             call_command("migrate", interactive=False, verbosity=0)
             call_command("bootstrap")
             call_command("sync_components")
+        worker = None
+        if settings.EMBEDDED:
+            from designer.engine.recovery import engine_recover_at_start
+            from designer.engine.worker import embedded_worker_start, embedded_worker_stop
+
+            worker = embedded_worker_start()
+            engine_recover_at_start()
+            self.stdout.write(f"Embedded engine: {settings.WORKER_THREADS} worker threads")
         url = f"http://{options['host']}:{options['port']}"
         self.stdout.write(f"Conveyor is serving at {url}  (Ctrl+C stops it)")
-        uvicorn.run(
-            "designer.asgi:application",
-            host=options["host"],
-            port=options["port"],
-            log_level="warning",
-            lifespan="off",
-        )
+        try:
+            uvicorn.run(
+                "designer.asgi:application",
+                host=options["host"],
+                port=options["port"],
+                log_level="warning",
+                lifespan="off",
+            )
+        finally:
+            if worker is not None:
+                embedded_worker_stop(worker)

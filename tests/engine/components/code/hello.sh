@@ -1,0 +1,1 @@
+echo from-code > "$1/hello.txt"
