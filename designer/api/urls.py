@@ -3,7 +3,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from designer.api.views import auth, components, pipelines
+from designer.api.views import auth, components, pipelines, runs
 
 urlpatterns = [
     path("auth/token/", auth.TokenView.as_view(), name="auth-token"),
@@ -49,6 +49,21 @@ urlpatterns = [
         "pipelines/<int:pipeline_id>/archive/",
         pipelines.PipelineArchiveView.as_view(),
         name="pipeline-archive",
+    ),
+    path("runs/", runs.RunListView.as_view(), name="run-list"),
+    path("runs/<int:run_id>/", runs.RunDetailView.as_view(), name="run"),
+    path("runs/<int:run_id>/cancel/", runs.RunCancelView.as_view(), name="run-cancel"),
+    path("runs/<int:run_id>/rerun/", runs.RunRerunView.as_view(), name="run-rerun"),
+    path("runs/<int:run_id>/events/", runs.RunEventsView.as_view(), name="run-events"),
+    path(
+        "runs/<int:run_id>/steps/<str:node_id>/log/",
+        runs.StepLogView.as_view(),
+        name="run-step-log",
+    ),
+    path(
+        "runs/<int:run_id>/steps/<str:node_id>/log/tail/",
+        runs.StepLogTailView.as_view(),
+        name="run-step-log-tail",
     ),
     path("pipeline-schema/", pipelines.PipelineSchemaView.as_view(), name="pipeline-schema"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

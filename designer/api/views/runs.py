@@ -1,0 +1,247 @@
+"""Runs over HTTP: submit, list, detail, cancel, rerun, step logs and the event replay."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from designer.api.errors import ApiError
+from designer.api.pagination import Pagination
+from designer.engine.artifacts import UnsafePathError, safe_resolve
+from designer.engine.models import TERMINAL, Run, RunEvent, StepRun
+from designer.engine.submit import RunRefused, run_cancel, run_rerun, run_submit
+from designer.pipelines.models import Pipeline
+
+TAIL_MAX_BYTES = 64 * 1024
+EVENTS_MAX = 1000
+
+
+class RunSubmitSerializer(serializers.Serializer):
+    pipeline = serializers.IntegerField()
+    version = serializers.IntegerField(required=False, min_value=1)
+    inputs = serializers.DictField(required=False, default=dict)
+    settings = serializers.DictField(required=False, default=dict)
+
+
+def step_data(step: StepRun) -> dict[str, Any]:
+    return {
+        "id": step.pk,
+        "node": step.node_id,
+        "component": step.run.components.get(step.node_id, {}).get("ref"),
+        "status": step.status,
+        "attempt": step.attempt,
+        "queue": step.queue,
+        "worker": step.worker_id,
+        "queued_at": step.queued_at,
+        "started_at": step.started_at,
+        "ended_at": step.ended_at,
+        "exit_code": step.exit_code,
+        "error": step.error,
+        "params": step.params,
+        "inputs": step.inputs,
+        "cache_key": step.cache_key,
+        "reused": step.reused,
+        "reused_from": step.reused_from_id,
+        "reason": step.reason,
+        "outputs": step.outputs,
+        "has_log": bool(step.log_path),
+    }
+
+
+def run_data(run: Run, *, with_steps: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": run.pk,
+        "pipeline": run.pipeline_id,
+        "pipeline_name": run.pipeline.name,
+        "version": run.pipeline_version.number,
+        "user": run.user.username,
+        "status": run.status,
+        "inputs": run.inputs,
+        "settings": run.settings,
+        "error": run.error,
+        "cancel_requested": run.cancel_requested,
+        "rerun_of": run.rerun_of_id,
+        "last_seq": run.last_seq,
+        "created_at": run.created_at,
+        "started_at": run.started_at,
+        "ended_at": run.ended_at,
+    }
+    if with_steps:
+        steps = run.steps.all()
+        for step in steps:
+            step.run = run
+        data["steps"] = [step_data(step) for step in steps]
+    return data
+
+
+def visible_runs(request: Request) -> QuerySet[Run]:
+    """Runs are visible to their submitter and to staff."""
+    runs = Run.objects.select_related("pipeline", "pipeline_version", "user")
+    user: Any = request.user
+    return runs if user.is_staff else runs.filter(user=user)
+
+
+def run_or_404(request: Request, run_id: int) -> Run:
+    run = visible_runs(request).filter(pk=run_id).first()
+    if run is None:
+        raise ApiError(404, "not_found", f"Run {run_id} does not exist.")
+    return run
+
+
+def step_or_404(run: Run, node_id: str) -> StepRun:
+    step = run.steps.filter(node_id=node_id).first()
+    if step is None:
+        raise ApiError(404, "not_found", f"Run {run.pk} has no step {node_id!r}.")
+    return step
+
+
+def log_file(step: StepRun) -> Path | None:
+    if not step.log_path:
+        return None
+    try:
+        path = safe_resolve(Path(settings.ARTIFACTS_DIR), step.log_path)
+    except UnsafePathError:
+        return None
+    return path if path.is_file() else None
+
+
+class RunListView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("pipeline", int),
+            OpenApiParameter("status", str),
+            OpenApiParameter("user", str, description="a username"),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request) -> Response:
+        runs = visible_runs(request)
+        params = request.query_params
+        if params.get("pipeline", "").isdigit():
+            runs = runs.filter(pipeline_id=int(params["pipeline"]))
+        if params.get("status"):
+            runs = runs.filter(status=params["status"])
+        if params.get("user"):
+            runs = runs.filter(user__username=params["user"])
+        paginator = Pagination()
+        page = paginator.paginate_queryset(runs.order_by("-id"), request, view=self) or []
+        return paginator.get_paginated_response([run_data(run) for run in page])
+
+    @extend_schema(request=RunSubmitSerializer, responses={201: OpenApiTypes.OBJECT})
+    def post(self, request: Request) -> Response:
+        body = RunSubmitSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        pipeline = Pipeline.objects.filter(pk=body.validated_data["pipeline"]).first()
+        if pipeline is None:
+            raise ApiError(404, "not_found", "Pipeline does not exist.")
+        number = body.validated_data.get("version") or pipeline.latest_version
+        version = pipeline.versions.filter(number=number).first()
+        if version is None:
+            raise ApiError(404, "not_found", f"Pipeline {pipeline.name!r} has no version {number}.")
+        try:
+            run = run_submit(
+                pipeline_version=version,
+                user=request.user,
+                inputs=body.validated_data["inputs"],
+                settings=body.validated_data["settings"],
+            )
+        except RunRefused as exc:
+            raise ApiError(
+                400, "invalid_run", "The run cannot start; see details.", {"errors": exc.errors}
+            ) from None
+        return Response(run_data(run, with_steps=True), status=201)
+
+
+class RunDetailView(APIView):
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request, run_id: int) -> Response:
+        return Response(run_data(run_or_404(request, run_id), with_steps=True))
+
+
+class RunCancelView(APIView):
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+    def post(self, request: Request, run_id: int) -> Response:
+        run = run_cancel(run=run_or_404(request, run_id))
+        return Response(run_data(run, with_steps=True))
+
+
+class RunRerunView(APIView):
+    @extend_schema(request=None, responses={201: OpenApiTypes.OBJECT})
+    def post(self, request: Request, run_id: int) -> Response:
+        try:
+            run = run_rerun(run=run_or_404(request, run_id), user=request.user)
+        except RunRefused as exc:
+            raise ApiError(
+                400, "invalid_run", "The run cannot start; see details.", {"errors": exc.errors}
+            ) from None
+        return Response(run_data(run, with_steps=True), status=201)
+
+
+class StepLogView(APIView):
+    @extend_schema(responses={(200, "text/plain"): OpenApiTypes.BINARY})
+    def get(self, request: Request, run_id: int, node_id: str) -> FileResponse:
+        step = step_or_404(run_or_404(request, run_id), node_id)
+        path = log_file(step)
+        if path is None:
+            raise ApiError(404, "not_found", f"Step {node_id!r} has no log (yet).")
+        name = f"run-{run_id}-{node_id}-{step.attempt}.log"
+        return FileResponse(
+            path.open("rb"), as_attachment=True, filename=name, content_type="text/plain"
+        )
+
+
+class StepLogTailView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("offset", int, description="byte offset to read from")],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request, run_id: int, node_id: str) -> Response:
+        step = step_or_404(run_or_404(request, run_id), node_id)
+        raw = request.query_params.get("offset", "0")
+        if not raw.isdigit():
+            raise ApiError(400, "invalid", "offset must be a non-negative integer.")
+        offset = int(raw)
+        path = log_file(step)
+        data = b""
+        if path is not None:
+            with path.open("rb") as handle:
+                handle.seek(offset)
+                data = handle.read(TAIL_MAX_BYTES)
+        size = path.stat().st_size if path is not None else 0
+        next_offset = offset + len(data)
+        complete = step.status in TERMINAL and next_offset >= size
+        text = data.decode("utf-8", "replace")
+        return Response(
+            {"offset": offset, "next_offset": next_offset, "text": text, "complete": complete}
+        )
+
+
+class RunEventsView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("after", int, description="the last seq already seen")],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request, run_id: int) -> Response:
+        run = run_or_404(request, run_id)
+        raw = request.query_params.get("after", "0")
+        after = int(raw) if raw.isdigit() else 0
+        events = list(RunEvent.objects.filter(run=run, seq__gt=after).order_by("seq")[:EVENTS_MAX])
+        return Response(
+            {
+                "run": run.pk,
+                "status": run.status,
+                "last_seq": run.last_seq,
+                "complete": run.status in TERMINAL and not events,
+                "events": [event.as_dict() for event in events],
+            }
+        )
