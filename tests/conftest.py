@@ -118,3 +118,31 @@ def api(owner: object) -> object:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
+
+
+@pytest.fixture
+def builtins(db: None) -> list[object]:
+    """The built-in catalog under components/, registered (load_csv, split_data, ...)."""
+    from django.conf import settings
+
+    from designer.registry.services import Registration, components_sync
+
+    outcomes = components_sync(Path(settings.COMPONENTS_DIR))
+    refused = [
+        (path, outcome) for path, outcome in outcomes if not isinstance(outcome, Registration)
+    ]
+    assert not refused, refused
+    return [outcome for _, outcome in outcomes]
+
+
+@pytest.fixture
+def outsider_api(outsider: object) -> object:
+    """An API client signed in (by token) as the outsider persona."""
+    from rest_framework.test import APIClient
+
+    from designer.core.models import ApiToken
+
+    _, key = ApiToken.issue(user=outsider, name="tests")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client

@@ -55,7 +55,9 @@ def pipeline_create(
     document = copy.deepcopy(document) if document is not None else new_document(name)
     if isinstance(document, dict):
         document["name"] = name
-        document.setdefault("description", description)
+        # The document's own description wins; an empty one takes the given description.
+        if description and not document.get("description"):
+            document["description"] = description
     try:
         with transaction.atomic():
             pipeline = Pipeline.objects.create(name=name, description=description, owner=owner)

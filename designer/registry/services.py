@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -16,8 +17,8 @@ from django.db.models import Q, QuerySet
 
 from designer.registry.models import Component, ComponentVersion
 from designer.registry.spec import parse_component_dict, parse_component_yaml
-from designer.registry.store import extract_archive, snapshot_code, spec_digest
-from designer.registry.types import ComponentSpec, Problem, SpecError
+from designer.registry.store import StagedCode, extract_archive, spec_digest, staged_code
+from designer.registry.types import ComponentSpec, ParsedSpec, Problem, SpecError
 from designer.registry.versions import version_key
 
 
@@ -66,19 +67,42 @@ def component_register(
 
     yaml_text: the spec. base_dir: folder the spec's `code` is relative to. code_dir: an
     explicit code folder (an unpacked upload), which wins over `code`. Raises SpecError,
-    VersionConflict.
+    VersionConflict, CodeFolderError. A refused registration leaves nothing in the store.
     """
     parsed = parse_component_yaml(yaml_text)
     spec = parsed.spec
     folder = code_dir if code_dir is not None else _code_folder(spec, base_dir)
-    store_root = Path(settings.STORE_DIR)
-    code_path, code_digest = ("", "")
-    if folder is not None:
-        code_path, code_digest = snapshot_code(folder, store_root, name=spec.name)
-    digest = spec_digest(spec.raw, code_digest)
-    existing = _find_version(spec.name, spec.version)
-    if existing is not None:
-        return _same_or_conflict(existing, digest, parsed.warnings)
+    stage = (
+        staged_code(folder, Path(settings.STORE_DIR), name=spec.name)
+        if folder is not None
+        else nullcontext(None)
+    )
+    with stage as staged:
+        digest = spec_digest(spec.raw, staged.digest if staged else "")
+        existing = _find_version(spec.name, spec.version)
+        if existing is not None:
+            # A conflict raises here, before anything is published.
+            registration = _same_or_conflict(existing, digest, parsed.warnings)
+            if staged is not None:
+                staged.publish()  # restores the snapshot of an identical version if lost
+            return registration
+        if staged is not None:
+            staged.publish()
+        return _version_create(
+            parsed, yaml_text=yaml_text, digest=digest, staged=staged, source=source, user=user
+        )
+
+
+def _version_create(
+    parsed: ParsedSpec,
+    *,
+    yaml_text: str,
+    digest: str,
+    staged: StagedCode | None,
+    source: str,
+    user: Any,
+) -> Registration:
+    spec = parsed.spec
     try:
         with transaction.atomic():
             component, _ = Component.objects.get_or_create(name=spec.name)
@@ -91,8 +115,8 @@ def component_register(
                 spec=spec.raw,
                 yaml=yaml_text,
                 digest=digest,
-                code_digest=code_digest,
-                code_path=code_path,
+                code_digest=staged.digest if staged else "",
+                code_path=staged.path if staged else "",
                 is_deterministic=spec.is_deterministic,
                 warnings=[w.as_dict() for w in parsed.warnings],
                 source=source,
@@ -118,9 +142,11 @@ def _same_or_conflict(
 
 def component_register_file(path: Path, *, source: str, user: Any = None) -> Registration:
     """Register the component whose YAML is at `path` (code relative to it)."""
-    return component_register(
-        yaml_text=path.read_text(encoding="utf-8"), base_dir=path.parent, source=source, user=user
-    )
+    try:
+        yaml_text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError([Problem("yaml", f"not UTF-8 text ({exc.reason})")], str(path)) from None
+    return component_register(yaml_text=yaml_text, base_dir=path.parent, source=source, user=user)
 
 
 def component_register_upload(
@@ -129,6 +155,7 @@ def component_register_upload(
     """Register an uploaded spec plus a zip or tar.gz of its code folder's contents."""
     if archive is None:
         return component_register(yaml_text=yaml_text, source="upload", user=user)
+    parse_component_yaml(yaml_text)  # a bad spec is refused before anything is unpacked
     tmp = Path(tempfile.mkdtemp(prefix="upload-", dir=_tmp_root()))
     try:
         code = tmp / "code"

@@ -11,6 +11,7 @@ import tarfile
 import tempfile
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
@@ -60,8 +61,32 @@ def copy_clean(source: Path, target: Path) -> None:
     shutil.copytree(source, target, ignore=lambda _d, names: [n for n in names if _ignored(n)])
 
 
-def snapshot_code(folder: Path, store_root: Path, *, name: str) -> tuple[str, str]:
-    """Copy a code folder into the store, once per content; return (path in store, digest)."""
+@dataclass(frozen=True)
+class StagedCode:
+    """A code folder copied beside its final place in the store, not yet published."""
+
+    folder: Path
+    target: Path
+    path: str
+    digest: str
+
+    def publish(self) -> None:
+        """Move the copy into place, once per content (a present target is the same bytes)."""
+        if self.target.is_dir():
+            return
+        try:
+            os.replace(self.folder, self.target)
+        except OSError:
+            if not self.target.is_dir():  # a concurrent registration may have won the rename
+                raise
+
+
+@contextmanager
+def staged_code(folder: Path, store_root: Path, *, name: str) -> Iterator[StagedCode]:
+    """Copy and digest a code folder; whatever is not published is removed on exit.
+
+    folder: the component's code folder. store_root: the store. name: the component name.
+    """
     check_code_folder(folder)
     parent = store_root / "components" / name
     parent.mkdir(parents=True, exist_ok=True)
@@ -69,16 +94,16 @@ def snapshot_code(folder: Path, store_root: Path, *, name: str) -> tuple[str, st
     try:
         copy_clean(folder, staging / "code")
         digest = digest_path(staging / "code").sha256
-        target = parent / digest
-        if not target.is_dir():
-            try:
-                os.replace(staging / "code", target)
-            except OSError:
-                if not target.is_dir():  # a concurrent registration may have won the rename
-                    raise
+        yield StagedCode(staging / "code", parent / digest, f"components/{name}/{digest}", digest)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return f"components/{name}/{digest}", digest
+
+
+def snapshot_code(folder: Path, store_root: Path, *, name: str) -> tuple[str, str]:
+    """Copy a code folder into the store, once per content; return (path in store, digest)."""
+    with staged_code(folder, store_root, name=name) as staged:
+        staged.publish()
+        return staged.path, staged.digest
 
 
 @dataclass(frozen=True)
@@ -108,10 +133,12 @@ def _tar_members(tar: tarfile.TarFile) -> Iterator[tuple[_Member, tarfile.TarInf
 
 def _zip_members(archive: zipfile.ZipFile) -> Iterator[tuple[_Member, zipfile.ZipInfo]]:
     for info in archive.infolist():
-        mode = info.external_attr >> 16
-        if stat.S_ISLNK(mode):
+        # Only the file-type bits matter: many writers (Windows tools, Python's writestr)
+        # store permissions with no type at all, which is a plain file.
+        kind = stat.S_IFMT(info.external_attr >> 16)
+        if kind == stat.S_IFLNK:
             raise ArchiveError(f"archive member {info.filename!r} is a link; links are not allowed")
-        if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        if kind and kind not in (stat.S_IFREG, stat.S_IFDIR):
             raise ArchiveError(f"archive member {info.filename!r} is a device or special file")
         yield _Member(info.filename, info.is_dir(), info.file_size), info
 
@@ -171,5 +198,7 @@ def _write_members(
         src = opener(info)
         if src is None:
             raise ArchiveError(f"archive member {member.name!r} cannot be read")
+        if target.exists():
+            raise ArchiveError(f"archive member {member.name!r} appears more than once")
         with src, open(target, "xb") as out:
             budget -= _copy_limited(src, out, budget, member.name)
