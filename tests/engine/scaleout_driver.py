@@ -1,0 +1,90 @@
+"""Plays the web process of a scale-out Conveyor (run as a subprocess with its own env).
+
+python -m tests.engine.scaleout_driver setup
+python -m tests.engine.scaleout_driver submit NAME DOC_JSON [SETTINGS_JSON]  -> {"run": id}
+python -m tests.engine.scaleout_driver wait RUN_ID TIMEOUT                  -> run summary
+python -m tests.engine.scaleout_driver step RUN_ID NODE                     -> step summary
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "designer.settings")
+
+import django
+
+django.setup()
+
+import dramatiq  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+
+from designer.engine.models import TERMINAL, Run, StepRun  # noqa: E402
+from designer.engine.submit import run_submit  # noqa: E402
+from designer.pipelines.models import Pipeline  # noqa: E402
+from designer.pipelines.services import pipeline_create, pipeline_version_save  # noqa: E402
+from designer.registry.services import component_register_file  # noqa: E402
+
+COMPONENTS = Path(__file__).parent / "components"
+
+
+def setup() -> dict[str, Any]:
+    call_command("migrate", verbosity=0, interactive=False)
+    for path in sorted(COMPONENTS.glob("*.yml")):
+        component_register_file(path, source="command")
+    get_user_model().objects.get_or_create(username="scale")
+    dramatiq.get_broker().flush_all()
+    return {"ok": True}
+
+
+def submit(name: str, doc_json: str, settings_json: str = "{}") -> dict[str, Any]:
+    user = get_user_model().objects.get(username="scale")
+    doc = {**json.loads(doc_json), "name": name}
+    pipeline = Pipeline.objects.filter(name=name).first()
+    if pipeline is None:
+        version = pipeline_create(name=name, owner=user, document=doc).versions.get()
+    else:
+        version = pipeline_version_save(pipeline=pipeline, document=doc, author=user)
+    started = time.perf_counter()
+    run = run_submit(pipeline_version=version, user=user, settings=json.loads(settings_json))
+    return {"run": run.pk, "submit_seconds": time.perf_counter() - started}
+
+
+def step_summary(step: StepRun) -> dict[str, Any]:
+    return {
+        "status": step.status,
+        "attempt": step.attempt,
+        "worker": step.worker_id,
+        "reused": step.reused,
+        "error": step.error,
+    }
+
+
+def wait(run_id: str, timeout: str) -> dict[str, Any]:
+    deadline = time.monotonic() + float(timeout)
+    run = Run.objects.get(pk=int(run_id))
+    while run.status not in TERMINAL and time.monotonic() < deadline:
+        time.sleep(0.005)
+        run.refresh_from_db()
+    span = (run.ended_at - run.created_at).total_seconds() if run.ended_at else None
+    return {
+        "status": run.status,
+        "seconds": span,
+        "steps": {s.node_id: step_summary(s) for s in run.steps.all()},
+    }
+
+
+def step(run_id: str, node_id: str) -> dict[str, Any]:
+    return step_summary(StepRun.objects.get(run_id=int(run_id), node_id=node_id))
+
+
+if __name__ == "__main__":
+    command, *args = sys.argv[1:]
+    result = {"setup": setup, "submit": submit, "wait": wait, "step": step}[command](*args)
+    print(json.dumps(result))
