@@ -43,6 +43,10 @@ def setup() -> dict[str, Any]:
     return {"ok": True}
 
 
+def register(path: str) -> dict[str, Any]:
+    return {"ref": component_register_file(Path(path), source="command").version.ref}
+
+
 def submit(name: str, doc_json: str, settings_json: str = "{}") -> dict[str, Any]:
     user = get_user_model().objects.get(username="scale")
     doc = {**json.loads(doc_json), "name": name}
@@ -86,5 +90,7 @@ def step(run_id: str, node_id: str) -> dict[str, Any]:
 
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
-    result = {"setup": setup, "submit": submit, "wait": wait, "step": step}[command](*args)
+    result = {"setup": setup, "register": register, "submit": submit, "wait": wait, "step": step}[
+        command
+    ](*args)
     print(json.dumps(result))
