@@ -221,3 +221,25 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("CONVEYOR_LOG_LEVEL", "INFO").upper()},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+
+# Azure ML YAML import (docs/cli.md): Azure compute names -> Conveyor pools, written
+# "azureml:cpu-cluster=cpu,azureml:gpu-cluster=gpu". Unknown names run on the default pool.
+def _compute_map(text: str) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for item in (part.strip() for part in text.split(",")):
+        source, sep, pool = (s.strip() for s in item.partition("="))
+        if not item:
+            continue
+        if not sep or not source or pool not in COMPUTE_POOLS:
+            raise ImproperlyConfigured(
+                f"CONVEYOR_COMPUTE_MAP item {item!r} must be `azure-name=pool` with a pool "
+                f"from CONVEYOR_COMPUTE_POOLS ({', '.join(COMPUTE_POOLS)})"
+            )
+        mapping[source] = pool
+    return mapping
+
+
+CONVEYOR_COMPUTE_MAP = _compute_map(
+    env_str("CONVEYOR_COMPUTE_MAP", f"azureml:cpu-cluster={DEFAULT_COMPUTE}")
+)

@@ -70,3 +70,21 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
 ]
+
+# Azure ML YAML import/export and dataset uploads (issue 7).
+from designer.api.views import downloads, yaml_io  # noqa: E402
+
+urlpatterns += [
+    path("pipelines/import/", yaml_io.PipelineImportView.as_view(), name="pipeline-import"),
+    path(
+        "pipelines/<int:pipeline_id>/versions/<int:number>/export/",
+        yaml_io.PipelineExportView.as_view(),
+        name="pipeline-export",
+    ),
+    path("datasets/", yaml_io.DatasetListView.as_view(), name="dataset-list"),
+    path(
+        "runs/<int:run_id>/steps/<str:node_id>/outputs/<str:port>/",
+        downloads.StepOutputView.as_view(),
+        name="run-step-output",
+    ),
+]

@@ -1,0 +1,148 @@
+"""Azure ML YAML import and export, and dataset uploads, over HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from designer.api.errors import ApiError
+from designer.api.serializers import PipelineDetailSerializer
+from designer.api.views.pipelines import pipeline_or_404, version_or_404
+from designer.pipelines.azureml_common import YamlImportError
+from designer.pipelines.datasets import DatasetError, dataset_store_upload
+from designer.pipelines.yaml_services import (
+    ImportForbidden,
+    ImportOutcome,
+    pipeline_version_export,
+    pipeline_yaml_import_upload,
+)
+from designer.registry.services import UnknownComponent
+from designer.registry.store import ArchiveError
+
+YAML_MAX_BYTES = 1024 * 1024
+
+
+class ImportSerializer(serializers.Serializer):
+    pipeline = serializers.FileField(required=False, help_text="the pipeline job YAML file")
+    yaml = serializers.CharField(required=False, trim_whitespace=False, help_text="or its text")
+    bundle = serializers.FileField(
+        required=False, help_text="zip or tar.gz of the folder holding the YAML"
+    )
+    name = serializers.CharField(required=False, max_length=200, help_text="pipeline name")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("pipeline" in attrs) == ("yaml" in attrs):
+            raise serializers.ValidationError("Send the YAML as `pipeline` (a file) or `yaml`.")
+        return attrs
+
+
+class DatasetUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+def _yaml_text(data: dict[str, Any]) -> tuple[str, str]:
+    upload = data.get("pipeline")
+    if upload is None:
+        return data["yaml"], "pipeline.yml"
+    if upload.size > YAML_MAX_BYTES:
+        raise ApiError(413, "too_large", f"The YAML exceeds {YAML_MAX_BYTES} bytes.")
+    try:
+        return upload.read().decode("utf-8"), upload.name or "pipeline.yml"
+    except UnicodeDecodeError:
+        raise ApiError(400, "invalid_yaml", "The pipeline YAML is not UTF-8 text.") from None
+
+
+def _outcome_body(outcome: ImportOutcome) -> dict[str, Any]:
+    body = dict(PipelineDetailSerializer(outcome.pipeline).data)
+    body.update(
+        {
+            "version": outcome.version.number,
+            "created": outcome.created,
+            "new_version": outcome.new_version,
+            "components": outcome.components,
+            "warnings": [w.as_dict() for w in outcome.warnings],
+        }
+    )
+    return body
+
+
+class PipelineImportView(APIView):
+    """Import an Azure ML pipeline job YAML (plus the folder it references) as a pipeline."""
+
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(request=ImportSerializer, responses={201: OpenApiTypes.OBJECT})
+    def post(self, request: Request) -> Response:
+        serializer = ImportSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        text, filename = _yaml_text(data)
+        bundle = data.get("bundle")
+        if bundle is not None and bundle.size > settings.UPLOAD_MAX_BYTES:
+            message = f"The bundle exceeds {settings.UPLOAD_MAX_BYTES} bytes."
+            raise ApiError(413, "too_large", message)
+        try:
+            outcome = pipeline_yaml_import_upload(
+                yaml_text=text,
+                bundle=bundle,
+                user=request.user,
+                name=data.get("name"),
+                filename=filename,
+            )
+        except YamlImportError as exc:
+            errors = [issue.as_dict() for issue in exc.issues]
+            message = "The pipeline YAML cannot be imported: " + exc.issues[0].message
+            if len(errors) > 1:
+                message += f" (and {len(errors) - 1} more; see details)"
+            raise ApiError(400, "invalid_pipeline_yaml", message, {"errors": errors}) from None
+        except ArchiveError as exc:
+            raise ApiError(400, "invalid_archive", str(exc)) from None
+        except ImportForbidden as exc:
+            raise ApiError(403, "permission_denied", str(exc)) from None
+        code = status.HTTP_201_CREATED if outcome.new_version else status.HTTP_200_OK
+        return Response(_outcome_body(outcome), status=code)
+
+
+class PipelineExportView(APIView):
+    """A pipeline version as a zip: pipeline.yml, its component files and code, its data."""
+
+    @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
+    def get(self, request: Request, pipeline_id: int, number: int) -> HttpResponse:
+        version = version_or_404(pipeline_or_404(pipeline_id), number)
+        try:
+            payload = pipeline_version_export(version)
+        except (UnknownComponent, KeyError, TypeError) as exc:
+            message = f"Version {number} cannot be exported: {exc}"
+            raise ApiError(400, "not_exportable", message) from None
+        response = HttpResponse(payload, content_type="application/zip")
+        filename = f"{version.pipeline.name}-v{number}.zip".replace('"', "")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+class DatasetListView(APIView):
+    """Upload a file for a uri_file pipeline input; the answer's `path` is its value."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request=DatasetUploadSerializer, responses={201: OpenApiTypes.OBJECT})
+    def post(self, request: Request) -> Response:
+        serializer = DatasetUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["file"]
+        if upload.size > settings.UPLOAD_MAX_BYTES:
+            raise ApiError(413, "too_large", f"The file exceeds {settings.UPLOAD_MAX_BYTES} bytes.")
+        try:
+            dataset = dataset_store_upload(upload, filename=upload.name or "")
+        except DatasetError as exc:
+            raise ApiError(400, "invalid_dataset", str(exc)) from None
+        return Response(dataset.as_dict(), status=status.HTTP_201_CREATED)

@@ -1,0 +1,225 @@
+"""Azure ML YAML import and export as services: registry, datasets and pipelines written here."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.db import transaction
+
+from designer.pipelines.azureml_common import ImportIssue, YamlImportError
+from designer.pipelines.azureml_export import component_files, pipeline_yaml
+from designer.pipelines.azureml_import import Importer
+from designer.pipelines.azureml_jobs import PendingComponent
+from designer.pipelines.datasets import dataset_of, dataset_store_path
+from designer.pipelines.documents import canonical_json
+from designer.pipelines.models import Pipeline, PipelineVersion
+from designer.pipelines.services import pipeline_create, pipeline_version_save
+from designer.pipelines.validation import validate_document
+from designer.registry.models import Component
+from designer.registry.services import (
+    VersionConflict,
+    component_register,
+    spec_of,
+    spec_resolver,
+    version_by_ref,
+)
+from designer.registry.store import CodeFolderError, extract_archive
+from designer.registry.types import ComponentSpec, SpecError
+
+PIPELINE_FILE = "pipeline.yml"
+
+
+class ImportForbidden(PermissionError):
+    """The YAML names a pipeline that belongs to someone else."""
+
+
+@dataclass
+class ImportOutcome:
+    pipeline: Pipeline
+    version: PipelineVersion
+    created: bool
+    new_version: bool
+    components: list[str] = field(default_factory=list)
+    warnings: list[ImportIssue] = field(default_factory=list)
+
+
+def pipeline_yaml_import(
+    *, root: Path, path: Path, user: Any, name: str | None = None
+) -> ImportOutcome:
+    """Import the pipeline YAML at `path` (inside the folder `root`) for `user`.
+
+    Registers the component files it references, stores its local data as datasets and
+    saves the document as a new pipeline, or as a new version of the user's pipeline of
+    that name. Raises YamlImportError listing every problem; nothing is saved then.
+    """
+    importer = Importer(
+        root=root,
+        resolve=spec_resolver(),
+        dataset=lambda local: str(dataset_store_path(local).path),
+        compute_map=settings.CONVEYOR_COMPUTE_MAP,
+        pools=tuple(settings.COMPUTE_POOLS),
+    )
+    result = importer.run(path, name=name)
+    _check_document(result.document, result.components)
+    with transaction.atomic():
+        warnings = list(result.warnings)
+        for pending in result.components.values():
+            warnings += _register(pending, user)
+        pipeline, version, created, new_version = _save(result.document, user)
+    return ImportOutcome(
+        pipeline, version, created, new_version, sorted(result.components), warnings
+    )
+
+
+def _check_document(document: dict[str, Any], pending: dict[str, PendingComponent]) -> None:
+    registry = spec_resolver()
+    names = {p.spec.name for p in pending.values()}
+
+    def resolve(ref: str) -> ComponentSpec | None:
+        return pending[ref].spec if ref in pending else registry(ref)
+
+    issues = validate_document(
+        document,
+        resolve=resolve,
+        compute_pools=settings.COMPUTE_POOLS,
+        known_names=lambda n: n in names or Component.objects.filter(name=n).exists(),
+    )
+    if issues:
+        raise YamlImportError([ImportIssue(i.node, i.port, i.code, i.message) for i in issues])
+
+
+def _register(pending: PendingComponent, user: Any) -> list[ImportIssue]:
+    try:
+        registration = component_register(
+            yaml_text=pending.yaml_text,
+            base_dir=pending.base_dir,
+            code_dir=pending.code_dir,
+            source="upload",
+            user=user,
+        )
+    except VersionConflict as exc:
+        raise YamlImportError([ImportIssue(None, None, "version_conflict", str(exc))]) from None
+    except (SpecError, CodeFolderError) as exc:
+        message = f"{pending.spec.ref}: {exc}"
+        raise YamlImportError([ImportIssue(None, None, "invalid_component", message)]) from None
+    ref = registration.version.ref
+    return [
+        ImportIssue(None, w.field, "component_warning", f"{ref}: {w.field}: {w.message}")
+        for w in registration.warnings
+    ]
+
+
+def _save(document: dict[str, Any], user: Any) -> tuple[Pipeline, PipelineVersion, bool, bool]:
+    existing = Pipeline.objects.filter(name=document["name"]).first()
+    if existing is None:
+        pipeline = pipeline_create(
+            name=document["name"], owner=user, document=document, message="imported from YAML"
+        )
+        return pipeline, pipeline.versions.get(), True, True
+    if existing.owner_id != user.pk and not user.is_staff:
+        raise ImportForbidden(
+            f"a pipeline named {existing.name!r} belongs to {existing.owner.username}; "
+            "import under another name (--name)"
+        )
+    latest = existing.versions.filter(number=existing.latest_version).first()
+    if latest is not None and latest.digest == _digest(document):
+        return existing, latest, False, False  # re-importing the same YAML adds no version
+    version = pipeline_version_save(
+        pipeline=existing, document=document, author=user, message="imported from YAML"
+    )
+    existing.refresh_from_db()
+    return existing, version, False, True
+
+
+def _digest(document: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(document).encode()).hexdigest()
+
+
+def pipeline_yaml_import_upload(
+    *,
+    yaml_text: str,
+    bundle: IO[bytes] | None,
+    user: Any,
+    name: str | None = None,
+    filename: str = PIPELINE_FILE,
+) -> ImportOutcome:
+    """Import uploaded YAML text, with the zip/tar.gz of the folder holding it if any."""
+    tmp = Path(tempfile.mkdtemp(prefix="import-", dir=_tmp_root()))
+    try:
+        root = tmp / "bundle"
+        if bundle is not None:
+            extract_archive(
+                bundle,
+                root,
+                max_bytes=settings.UPLOAD_MAX_BYTES,
+                max_files=settings.UPLOAD_MAX_FILES,
+            )
+        else:
+            root.mkdir()
+        path = root / (Path(filename.replace("\\", "/")).name or PIPELINE_FILE)
+        path.write_text(yaml_text, encoding="utf-8")
+        return pipeline_yaml_import(root=root, path=path, user=user, name=name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _tmp_root() -> Path:
+    root = Path(settings.STORE_DIR) / "tmp"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+# Export -------------------------------------------------------------------------------
+
+
+def pipeline_version_export(version: PipelineVersion) -> bytes:
+    """A zip of pipeline.yml, its component files with their code, and its datasets."""
+    document = version.document
+    stored = {node["component"]: version_by_ref(node["component"]) for node in document["nodes"]}
+    specs = {ref: spec_of(found) for ref, found in stored.items()}
+    files = component_files(specs)
+    data_files = _data_files(document)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(PIPELINE_FILE, pipeline_yaml(document, specs, files, data_files))
+        for ref, found in stored.items():
+            archive.writestr(files[ref].spec_path, found.yaml)
+            code_path = files[ref].code_path
+            if found.code_path and code_path:
+                _add_tree(archive, Path(settings.STORE_DIR) / found.code_path, code_path)
+        for value, arcname in data_files.items():
+            _add_tree(archive, Path(value), arcname.removeprefix("./"))
+    return buffer.getvalue()
+
+
+def _data_files(document: dict[str, Any]) -> dict[str, str]:
+    """Dataset path -> `./data/<name>` (or `./data/<sha256[:12]>/<name>` on a clash)."""
+    result: dict[str, str] = {}
+    taken: set[str] = set()
+    for decl in (document.get("inputs") or {}).values():
+        path = dataset_of(decl.get("default"))
+        if path is None or str(path) in result:
+            continue
+        arcname = f"./data/{path.name}"
+        if arcname in taken:
+            arcname = f"./data/{path.parent.name[:12]}/{path.name}"
+        taken.add(arcname)
+        result[str(path)] = arcname
+    return result
+
+
+def _add_tree(archive: zipfile.ZipFile, source: Path, arcname: str) -> None:
+    if source.is_file():
+        archive.write(source, arcname)
+        return
+    for path in sorted(source.rglob("*")):
+        if path.is_file():
+            archive.write(path, f"{arcname}/{path.relative_to(source).as_posix()}")

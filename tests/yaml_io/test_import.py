@@ -1,0 +1,162 @@
+"""Importing Azure ML pipeline job YAML through the API (database tests)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.yaml_io.conftest import PIPELINES, import_text, import_yaml
+
+pytestmark = pytest.mark.django_db
+
+
+def document_of(response: Any) -> dict[str, Any]:
+    assert response.status_code in (200, 201), response.json()
+    body = response.json()
+    assert body["latest"]["is_valid"], body["latest"]["errors"]
+    return dict(body["latest"]["document"])
+
+
+def by_id(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {node["id"]: node for node in doc["nodes"]}
+
+
+def test_a_chain_imports_as_nodes_edges_outputs_and_mapped_compute(api, home):
+    response = import_yaml(api, PIPELINES / "chain.yml")
+    doc = document_of(response)
+    assert response.status_code == 201
+    assert doc["name"] == "yio-chain" and doc["description"] == "Three steps in a row."
+    assert [n["id"] for n in doc["nodes"]] == ["first", "second", "third"]
+    assert doc["edges"] == [
+        {"source": "first", "source_port": "out", "target": "second", "target_port": "data"},
+        {"source": "second", "source_port": "out", "target": "third", "target_port": "data"},
+    ]
+    nodes = by_id(doc)
+    assert nodes["first"]["component"] == "yio_write@1"
+    assert nodes["second"]["inputs"] == {"text": {"value": "two"}}
+    assert nodes["third"]["compute"] == "gpu" and nodes["first"]["compute"] is None
+    assert doc["settings"] == {
+        "default_compute": "cpu",
+        "continue_on_step_failure": False,
+        "force_rerun": False,
+    }
+    assert doc["outputs"] == {"final": {"node": "third", "port": "out"}}
+    assert sorted(response.json()["components"]) == ["yio_append@1", "yio_write@1"]
+
+
+def test_imported_nodes_are_laid_out_left_to_right_by_depth(api, home):
+    doc = document_of(import_yaml(api, PIPELINES / "nested.yml"))
+    xs = [node["position"]["x"] for node in doc["nodes"]]
+    assert xs == sorted(xs) and len(set(xs)) == len(xs)
+    assert all(node["position"]["y"] == 0 for node in doc["nodes"])
+
+
+def test_pipeline_inputs_feed_integer_number_and_string_parameters(api, home):
+    doc = document_of(import_yaml(api, PIPELINES / "params.yml"))
+    assert doc["inputs"] == {
+        "count": {"type": "integer", "default": 3, "optional": False, "description": ""},
+        "scale": {"type": "number", "default": 0.5, "optional": False, "description": ""},
+        "text": {"type": "string", "default": "hello", "optional": False, "description": ""},
+    }
+    assert by_id(doc)["write"]["inputs"] == {
+        "text": {"pipeline_input": "text"},
+        "count": {"pipeline_input": "count"},
+        "scale": {"pipeline_input": "scale"},
+    }
+
+
+def test_an_optional_pipeline_input_binds_an_optional_component_input(api, home):
+    doc = document_of(import_yaml(api, PIPELINES / "optional.yml"))
+    assert doc["inputs"]["suffix"] == {"type": "string", "optional": True, "description": ""}
+    assert by_id(doc)["write"]["inputs"]["suffix"] == {"pipeline_input": "suffix"}
+
+
+def test_local_files_and_folders_become_datasets_under_conveyor_home(api, home):
+    doc = document_of(import_yaml(api, PIPELINES / "data.yml"))
+    table = Path(doc["inputs"]["table"]["default"])
+    folder = Path(doc["inputs"]["read_folder"]["default"])
+    assert table.parent.parent == home.resolve() / "datasets"
+    assert table.name == "table.csv" and table.read_text() == "a,b\n1,2\n"
+    assert (folder / "part.txt").read_text() == "folder part\n"
+    assert doc["inputs"]["read_folder"]["type"] == "uri_folder"
+    assert by_id(doc)["read"]["inputs"]["folder"] == {"pipeline_input": "read_folder"}
+
+
+def test_a_nested_pipeline_component_used_twice_is_flattened_with_prefixed_ids(api, home):
+    doc = document_of(import_yaml(api, PIPELINES / "nested.yml"))
+    assert [n["id"] for n in doc["nodes"]] == [
+        "start", "outer__a", "outer__b", "again__a", "again__b",
+    ]  # fmt: skip
+    edges = {(e["source"], e["target"]) for e in doc["edges"]}
+    assert edges == {
+        ("start", "outer__a"), ("outer__a", "outer__b"),
+        ("outer__b", "again__a"), ("again__a", "again__b"),
+    }  # fmt: skip
+    nodes = by_id(doc)
+    assert nodes["outer__a"]["inputs"]["text"] == {"pipeline_input": "word"}
+    assert nodes["again__a"]["inputs"]["text"] == {"value": "?"}  # the component's default
+    assert doc["outputs"] == {"final": {"node": "again__b", "port": "out"}}
+
+
+def test_inline_command_jobs_become_content_versioned_components(api, home):
+    first = import_yaml(api, PIPELINES / "inline.yml")
+    doc = document_of(first)
+    refs = [node["component"] for node in doc["nodes"]]
+    assert [ref.split("@")[0] for ref in refs] == ["yio-inline_make", "yio-inline_shout"]
+    shout = api.get("/api/components/yio-inline_shout/versions/latest/").json()
+    assert shout["inputs"]["data"]["type"] == "uri_folder"
+    assert shout["inputs"]["mark"]["type"] == "string"
+    assert shout["code"] == "./code"
+    again = import_yaml(api, PIPELINES / "inline.yml")
+    assert again.status_code == 200 and again.json()["new_version"] is False
+    assert [n["component"] for n in document_of(again)["nodes"]] == refs
+
+
+def test_registered_components_are_referenced_by_name_and_version_or_latest(api, home):
+    import_yaml(api, PIPELINES / "chain.yml")
+    text = """
+type: pipeline
+display_name: yio-registered
+jobs:
+  w: {component: "azureml:yio_write:1", inputs: {text: a}}
+  a:
+    component: azureml:yio_append@latest
+    inputs: {data: "${{parent.jobs.w.outputs.out}}"}
+"""
+    doc = document_of(import_text(api, text))
+    assert [n["component"] for n in doc["nodes"]] == ["yio_write@1", "yio_append@1"]
+
+
+def test_unknown_compute_and_unknown_settings_are_warnings(api, home):
+    text = """
+type: pipeline
+display_name: yio-warned
+settings: {default_datastore: azureml:workspaceblobstore, force_rerun: true}
+jobs:
+  w: {component: "azureml:yio_write:1", compute: azureml:big-cluster}
+"""
+    import_yaml(api, PIPELINES / "params.yml")
+    response = import_text(api, text)
+    doc = document_of(response)
+    codes = {w["code"] for w in response.json()["warnings"]}
+    assert {"unknown_setting", "unknown_compute"} <= codes
+    assert doc["nodes"][0]["compute"] is None and doc["settings"]["force_rerun"] is True
+
+
+def test_reimporting_a_changed_yaml_adds_a_version(api, home, tmp_path):
+    import_yaml(api, PIPELINES / "params.yml")
+    copy = shutil.copytree(PIPELINES, tmp_path / "copy")
+    path = copy / "params.yml"
+    path.write_text(path.read_text().replace("count: 3", "count: 4"))
+    response = import_yaml(api, path)
+    assert response.status_code == 201 and response.json()["version"] == 2
+
+
+def test_someone_elses_pipeline_name_is_refused(api, outsider_api, home):
+    import_yaml(api, PIPELINES / "params.yml")
+    response = import_yaml(outsider_api, PIPELINES / "params.yml")
+    assert response.status_code == 403
+    assert "--name" in response.json()["message"]
