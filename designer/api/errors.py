@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import DataError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -39,6 +40,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """Wrap DRF's handler so every 4xx has the same JSON shape."""
     if isinstance(exc, ApiError):
         return Response(error_body(exc.code, exc.message, exc.details), status=exc.status_code)
+    if isinstance(exc, DataError):
+        # A value the database cannot hold or compare (a NUL byte on PostgreSQL, an integer
+        # past 64 bits): the request is at fault, so it is a 400, not a 500.
+        message = "The request holds a value the database cannot store or compare."
+        return Response(error_body("invalid_value", message), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, PermissionDenied):

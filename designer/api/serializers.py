@@ -111,11 +111,24 @@ class ComponentUploadSerializer(serializers.Serializer):
         return attrs
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
 class DocumentField(serializers.JSONField):
     def to_internal_value(self, data: Any) -> Any:
         value = super().to_internal_value(data)
         if not isinstance(value, dict):
             raise serializers.ValidationError("The pipeline document must be a JSON object.")
+        if _has_nul(value):
+            # PostgreSQL cannot store it; refusing it everywhere keeps both databases alike.
+            raise serializers.ValidationError("The document contains a NUL character (\\u0000).")
         return value
 
 
