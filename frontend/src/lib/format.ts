@@ -11,7 +11,7 @@ export function categoryOf(tags: Record<string, string> | undefined): string {
 
 const TYPE_COLORS: Record<string, string> = {
   uri_folder: "#3b82f6",
-  uri_file: "#06b6d4",
+  uri_file: "#f97316",
   mltable: "#10b981",
   mlflow_model: "#f59e0b",
   custom_model: "#ef4444",

@@ -1,10 +1,11 @@
-import { useCallback } from "react";
+import { useCallback, useState } from "react";
 import type { DragEvent } from "react";
 import { Background, BackgroundVariant, Controls, MiniMap, ReactFlow } from "@xyflow/react";
 import type { Connection, Edge, FinalConnectionState, IsValidConnection, NodeTypes } from "@xyflow/react";
 import { useCanvasStore } from "../store/canvasStore";
 import { ComponentNode } from "./ComponentNode";
 import { DND_MIME, useAddComponent } from "../hooks/useAddComponent";
+import { useCanvasReadyMark } from "../hooks/useCanvasReadyMark";
 import { toast } from "../../../components/toastStore";
 import { useThemeStore } from "../../../lib/theme";
 import type { CanvasEdge, CanvasNode } from "../../../lib/document";
@@ -14,6 +15,10 @@ const nodeTypes: NodeTypes = { component: ComponentNode };
 const PRO_OPTIONS = { hideAttribution: true };
 const DELETE_KEYS = null; // handled by useDesignerShortcuts as one undo step
 const SNAP: [number, number] = [10, 10];
+// A large graph opens at a zoom where nodes are still legible, not shrunk to dots; the fit
+// button shows all of it.
+// includeHiddenNodes: fit unmeasured (off-screen, never mounted) nodes by their estimated size.
+const OPEN_FIT = { padding: 0.2, maxZoom: 1, minZoom: 0.35, includeHiddenNodes: true };
 
 function toConnection(c: Connection | Edge): Connection {
   return { source: c.source, target: c.target, sourceHandle: c.sourceHandle ?? null, targetHandle: c.targetHandle ?? null };
@@ -32,6 +37,9 @@ export function Canvas() {
   const beginDrag = useCanvasStore((s) => s.beginDrag);
   const theme = useThemeStore((s) => s.theme);
   const add = useAddComponent();
+  useCanvasReadyMark();
+  // Fit a loaded graph once; an empty canvas must not jump to the first dropped node.
+  const [fitOnInit] = useState(() => useCanvasStore.getState().nodes.length > 0);
 
   const isValidConnection = useCallback<IsValidConnection>(
     (c) => useCanvasStore.getState().checkConnection(toConnection(c)).ok,
@@ -101,8 +109,8 @@ export function Canvas() {
         snapGrid={SNAP}
         minZoom={0.05}
         maxZoom={2}
-        fitView
-        fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
+        fitView={fitOnInit}
+        fitViewOptions={OPEN_FIT}
         colorMode={theme}
         proOptions={PRO_OPTIONS}
         defaultEdgeOptions={{ type: "default" }}

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useNavigate, useParams } from "react-router-dom";
-import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
+import { ReactFlowProvider } from "@xyflow/react";
 import { selectDirty, useCanvasStore } from "../store/canvasStore";
 import { Palette } from "./Palette";
 import { Canvas } from "./Canvas";
@@ -12,6 +12,7 @@ import { SubmitDialog } from "./SubmitDialog";
 import { Dialog } from "../../../components/Dialog";
 import { useDesignerShortcuts } from "../hooks/useDesignerShortcuts";
 import { useUnsavedGuard } from "../hooks/useUnsavedGuard";
+import { useFitAll } from "../hooks/useFitAll";
 import { clonePipeline, createPipeline, fetchPipeline, fetchVersion, saveVersion, validateDocument } from "../../pipelines/api/pipelines";
 import { fetchSpecs } from "../../components/api/components";
 import { fetchMeta } from "../../meta/api/meta";
@@ -35,7 +36,6 @@ function DesignerInner() {
   const { id } = useParams();
   const pipelineId = id && id !== "new" ? id : null;
   const navigate = useNavigate();
-  const rf = useReactFlow();
   const [load, setLoad] = useState<LoadState>({ status: "loading" });
   const [latest, setLatest] = useState<number | null>(null);
   const [dialog, setDialog] = useState<null | "save" | "submit">(null);
@@ -46,10 +46,14 @@ function DesignerInner() {
   const version = useCanvasStore((s) => s.version);
   const blocker = useUnsavedGuard(dirty);
 
-  const rfRef = useRef(rf);
-  rfRef.current = rf;
+  const fitAll = useFitAll();
+  const fitRef = useRef(fitAll);
+  fitRef.current = fitAll;
+  // The canvas fits a graph when it mounts; this refits one loaded into a mounted canvas.
   const refit = useCallback(() => {
-    window.setTimeout(() => void rfRef.current.fitView({ padding: 0.2, maxZoom: 1 }), 50);
+    // An empty canvas is not fitted: the timer could fire after the first drop and move it.
+    if (!useCanvasStore.getState().nodes.length) return;
+    window.setTimeout(() => fitRef.current(), 50);
   }, []);
 
   useEffect(() => {
@@ -68,19 +72,17 @@ function DesignerInner() {
         if (p.latest && !p.latest.is_valid && p.latest.errors?.length) useCanvasStore.getState().setValidation(p.latest.errors);
         setLatest(p.latest?.number ?? null);
       }
-      if (!cancelled) {
-        setLoad({ status: "ready" });
-        refit();
-      }
+      if (!cancelled) setLoad({ status: "ready" });
     })().catch((e: unknown) => !cancelled && setLoad({ status: "error", message: errorMessage(e) }));
     return () => {
       cancelled = true;
     };
-  }, [pipelineId, refit]);
+  }, [pipelineId]);
 
   const openSave = useCallback(() => {
     const s = useCanvasStore.getState();
-    if (!s.readOnly && (s.rev !== s.savedRev || !s.pipelineId)) setDialog("save");
+    // Saving an unchanged graph is allowed: it records a version (and its message) as is.
+    if (!s.readOnly) setDialog("save");
   }, []);
   useDesignerShortcuts(openSave);
 

@@ -1,7 +1,7 @@
-import { useReactFlow } from "@xyflow/react";
 import { selectCanRedo, selectCanUndo, selectDirty, selectSelectionCount, useCanvasStore } from "../store/canvasStore";
 import { layoutLeftToRight } from "../../../lib/layout";
 import { VersionMenu } from "./VersionMenu";
+import { useFitAll } from "../hooks/useFitAll";
 import { Icon } from "./icons";
 
 interface Props {
@@ -23,7 +23,7 @@ export function DesignerToolbar({ pipelineId, latestVersion, busy, onSave, onVal
   const selection = useCanvasStore(selectSelectionCount);
   const readOnly = useCanvasStore((s) => s.readOnly);
   const version = useCanvasStore((s) => s.version);
-  const rf = useReactFlow();
+  const fitAll = useFitAll();
 
   const layout = () => {
     const s = useCanvasStore.getState();
@@ -32,7 +32,7 @@ export function DesignerToolbar({ pipelineId, latestVersion, busy, onSave, onVal
       s.edges,
     );
     s.applyPositions(positions);
-    window.requestAnimationFrame(() => void rf.fitView({ padding: 0.2, duration: 300, maxZoom: 1 }));
+    window.requestAnimationFrame(() => fitAll({ duration: 300 }));
   };
 
   return (
@@ -49,7 +49,7 @@ export function DesignerToolbar({ pipelineId, latestVersion, busy, onSave, onVal
       </div>
       <div className="tb-group">
         <button className="tb-btn" onClick={layout} disabled={readOnly} title="Auto-layout left to right" data-testid="btn-layout"><Icon name="layout" /> <span>Layout</span></button>
-        <button className="tb-btn icon" onClick={() => void rf.fitView({ padding: 0.2, duration: 300, maxZoom: 1 })} title="Fit view" data-testid="btn-fit"><Icon name="fit" /></button>
+        <button className="tb-btn icon" onClick={() => fitAll({ duration: 300 })} title="Fit view" data-testid="btn-fit"><Icon name="fit" /></button>
       </div>
       <div className="tb-spacer" />
       <div className="tb-group">
@@ -58,7 +58,7 @@ export function DesignerToolbar({ pipelineId, latestVersion, busy, onSave, onVal
         {pipelineId && <button className="tb-btn" onClick={onClone} disabled={busy} title="Clone this pipeline" data-testid="btn-clone"><Icon name="copy" /> <span>Clone</span></button>}
       </div>
       <div className="tb-group">
-        <button className="tb-btn primary" onClick={onSave} disabled={busy || readOnly || (!dirty && !!pipelineId)} title="Save a new version (Ctrl+S)" data-testid="btn-save"><Icon name="save" /> <span>Save</span></button>
+        <button className="tb-btn primary" onClick={onSave} disabled={busy || readOnly} title="Save a new version (Ctrl+S)" data-testid="btn-save"><Icon name="save" /> <span>Save</span></button>
         <button className="tb-btn accent" onClick={onSubmit} disabled={busy || !pipelineId || dirty || readOnly} title={dirty ? "Save before submitting" : "Submit a run"} data-testid="btn-submit"><Icon name="play" /> <span>Submit</span></button>
       </div>
     </div>

@@ -69,7 +69,7 @@ export function Palette() {
       <div className="panel-title">Components</div>
       <label className="palette-search">
         <Icon name="search" size={14} />
-        <input type="search" placeholder="Search name, description, tag" value={q} onChange={(e) => setQ(e.target.value)} data-testid="palette-search" />
+        <input type="search" placeholder="Search components" title="Search by name, description or tag" value={q} onChange={(e) => setQ(e.target.value)} data-testid="palette-search" />
       </label>
       <div className="palette-scroll">
         {loading && !data && <div className="muted pad">Loading…</div>}

@@ -41,7 +41,7 @@ export function PipelineProperties({ meta }: { meta: Meta }) {
     <div className="props">
       <div className="props-head">
         <div className="panel-title">Pipeline</div>
-        <div className="muted small">{nodeCount} nodes · {edgeCount} edges · select a node to edit it</div>
+        <div className="muted small">{plural(nodeCount, "node")} · {plural(edgeCount, "edge")} · select a node to edit it</div>
       </div>
       <fieldset disabled={readOnly} className="props-body">
         <section className="props-section">
@@ -125,4 +125,8 @@ export function PipelineProperties({ meta }: { meta: Meta }) {
       </fieldset>
     </div>
   );
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }

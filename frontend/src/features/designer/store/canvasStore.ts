@@ -12,6 +12,7 @@ import type { CanvasEdge, CanvasNode } from "../../../lib/document";
 import { copySelection, pasteClipboard } from "../../../lib/clipboard";
 import type { Clipboard } from "../../../lib/clipboard";
 import { uniqueName, uniqueNodeId } from "../../../lib/nodeId";
+import { estimateNodeGeometry } from "../../../lib/nodeGeometry";
 import { isBinding } from "../../../lib/types";
 import type {
   ComponentSpec,
@@ -112,6 +113,23 @@ function mapBindings(nodes: CanvasNode[], fn: (name: string) => string | null): 
   });
 }
 
+/** Loaded nodes get their expected size and handles, so that off-screen ones need no mount. */
+function withGeometry(nodes: CanvasNode[], specs: Record<string, ComponentSpec>): CanvasNode[] {
+  return nodes.map((n) => {
+    const spec = specs[n.data.doc.component];
+    if (!spec) return n;
+    const g = estimateNodeGeometry(spec);
+    return { ...n, initialWidth: g.width, initialHeight: g.height, handles: g.handles };
+  });
+}
+
+/** A measured node drops the estimate: React Flow would otherwise prefer it to the measurement. */
+function dropEstimate(n: CanvasNode): CanvasNode {
+  if (!n.handles) return n;
+  const { handles: _handles, initialWidth: _w, initialHeight: _h, ...rest } = n;
+  return rest;
+}
+
 const initial = documentToCanvas(emptyDocument());
 
 export const useCanvasStore = create<CanvasState>()((set, get) => {
@@ -176,7 +194,7 @@ export const useCanvasStore = create<CanvasState>()((set, get) => {
         version: opts.version ?? null,
         readOnly: opts.readOnly ?? false,
         meta: g.meta,
-        nodes: g.nodes,
+        nodes: withGeometry(g.nodes, get().specs),
         edges: g.edges,
         rev: revSeq,
         savedRev: revSeq,
@@ -219,7 +237,11 @@ export const useCanvasStore = create<CanvasState>()((set, get) => {
       if (!kept.length) return;
       const s = get();
       const moves = s.readOnly ? kept.filter((c) => c.type !== "position") : kept;
-      if (moves.length) set({ nodes: applyNodeChanges(moves, s.nodes) });
+      if (!moves.length) return;
+      let nodes = applyNodeChanges(moves, s.nodes);
+      const measured = new Set(moves.flatMap((c) => (c.type === "dimensions" ? [c.id] : [])));
+      if (measured.size) nodes = nodes.map((n) => (measured.has(n.id) ? dropEstimate(n) : n));
+      set({ nodes });
     },
 
     onEdgesChange(changes) {
