@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "designer.registry",
     "designer.pipelines",
     "designer.engine",
+    "designer.live",
 ]
 
 MIDDLEWARE = [

@@ -88,3 +88,21 @@ urlpatterns += [
         name="run-step-output",
     ),
 ]
+
+# Live runs (issue 5): output previews, single-file downloads, the log in chunks.
+from designer.api.views import artifacts  # noqa: E402
+
+_step = "runs/<int:run_id>/steps/<str:node_id>/"
+urlpatterns += [
+    path(
+        _step + "outputs/<str:port>/preview/",
+        artifacts.OutputPreviewView.as_view(),
+        name="run-step-output-preview",
+    ),
+    path(
+        _step + "outputs/<str:port>/download/",
+        artifacts.OutputDownloadView.as_view(),
+        name="run-step-output-download",
+    ),
+    path(_step + "log/chunk/", artifacts.StepLogChunkView.as_view(), name="run-step-log-chunk"),
+]

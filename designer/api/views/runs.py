@@ -52,6 +52,7 @@ def step_data(step: StepRun) -> dict[str, Any]:
         "cache_key": step.cache_key,
         "reused": step.reused,
         "reused_from": step.reused_from_id,
+        "reused_from_run": step.reused_from.run_id if step.reused_from is not None else None,
         "reason": step.reason,
         "outputs": step.outputs,
         "has_log": bool(step.log_path),
@@ -77,7 +78,7 @@ def run_data(run: Run, *, with_steps: bool = False) -> dict[str, Any]:
         "ended_at": run.ended_at,
     }
     if with_steps:
-        steps = run.steps.all()
+        steps = run.steps.select_related("reused_from")
         for step in steps:
             step.run = run
         data["steps"] = [step_data(step) for step in steps]
