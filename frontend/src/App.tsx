@@ -5,10 +5,11 @@ import { LoginPage } from "./features/auth/components/LoginPage";
 import { PipelinesPage } from "./features/pipelines/components/PipelinesPage";
 import { ComponentsPage } from "./features/components/components/ComponentsPage";
 import { ComponentDetailPage } from "./features/components/components/ComponentDetailPage";
-import { RunPage, RunsPage } from "./features/runs/components/RunPage";
+import { RunsPage } from "./features/runs/components/RunsPage";
 
 // The canvas (React Flow, dagre) is the heavy part: load it only on designer pages.
 const DesignerPage = lazy(() => import("./features/designer/components/DesignerPage").then((m) => ({ default: m.DesignerPage })));
+const RunPage = lazy(() => import("./features/runs/components/RunPage").then((m) => ({ default: m.RunPage })));
 
 function NotFound() {
   return <div className="page"><div className="card empty"><h2>Page not found</h2></div></div>;
@@ -32,7 +33,14 @@ const router = createBrowserRouter([
       { path: "/components", element: <ComponentsPage /> },
       { path: "/components/:name", element: <ComponentDetailPage /> },
       { path: "/runs", element: <RunsPage /> },
-      { path: "/runs/:id", element: <RunPage /> },
+      {
+        path: "/runs/:id",
+        element: (
+          <Suspense fallback={<div className="page-loading">Loading run…</div>}>
+            <RunPage />
+          </Suspense>
+        ),
+      },
       { path: "*", element: <NotFound /> },
     ],
   },

@@ -1,83 +1,150 @@
-import { useEffect } from "react";
-import { Link, useParams } from "react-router-dom";
-import { fetchRun } from "../api/runs";
+import { useCallback, useEffect, useState } from "react";
+import { Link, useNavigate, useParams } from "react-router-dom";
+import { ReactFlowProvider } from "@xyflow/react";
+import { cancelRun, fetchRun, rerunRun } from "../api/runs";
 import { useRunStatusStore } from "../store/runStatusStore";
+import { isTerminal } from "../store/runView";
+import { useRunSocket } from "../hooks/useRunSocket";
+import { useNow } from "../hooks/useNow";
+import { fetchVersion } from "../../pipelines/api/pipelines";
+import { fetchSpecs } from "../../components/api/components";
+import { useCanvasStore } from "../../designer/store/canvasStore";
 import { errorMessage } from "../../../lib/api";
-import { useState } from "react";
+import { formatDate } from "../../../lib/format";
+import { toast } from "../../../components/toastStore";
+import { formatDuration, span } from "../lib/time";
+import { RunGraph } from "./RunGraph";
+import { RunTimeline } from "./RunTimeline";
+import { StepPanel } from "./StepPanel";
+import "../runs.css";
 
-const FINAL = new Set(["Completed", "Failed", "Canceled"]);
+type Load = { status: "loading" } | { status: "ready" } | { status: "error"; message: string };
 
-/** Polls GET /api/runs/<id>/ every 2 s until the run is final (the live page replaces this). */
-function useRunPolling(id: string): string | null {
-  const setRun = useRunStatusStore((s) => s.setRun);
-  const [error, setError] = useState<string | null>(null);
+/** Load the run's snapshot, then its pipeline version onto the canvas store, read-only. */
+function useRunLoad(id: string): Load {
+  const [load, setLoad] = useState<Load>({ status: "loading" });
   useEffect(() => {
-    let timer = 0;
-    let stopped = false;
     const ctrl = new AbortController();
-    const tick = async () => {
-      try {
-        const run = await fetchRun(id, ctrl.signal);
-        if (stopped) return;
-        setRun(run);
-        setError(null);
-        if (FINAL.has(run.status)) return;
-      } catch (e) {
-        if (stopped) return;
-        setError(errorMessage(e));
-      }
-      timer = window.setTimeout(tick, 2000);
-    };
-    void tick();
+    setLoad({ status: "loading" });
+    (async () => {
+      const run = await fetchRun(id, ctrl.signal);
+      useRunStatusStore.getState().setRun(run);
+      const version = await fetchVersion(String(run.pipeline), run.version, ctrl.signal);
+      const doc = version.document;
+      useCanvasStore.getState().setSpecs(await fetchSpecs((doc.nodes ?? []).map((n) => n.component)));
+      if (ctrl.signal.aborted) return;
+      useCanvasStore.getState().load(doc, { pipelineId: String(run.pipeline), version: run.version, readOnly: true });
+      setLoad({ status: "ready" });
+    })().catch((e: unknown) => !ctrl.signal.aborted && setLoad({ status: "error", message: errorMessage(e) }));
     return () => {
-      stopped = true;
       ctrl.abort();
-      window.clearTimeout(timer);
-      setRun(null);
+      useRunStatusStore.getState().setRun(null);
     };
-  }, [id, setRun]);
-  return error;
+  }, [id]);
+  return load;
 }
 
-export function RunPage() {
-  const { id = "" } = useParams();
-  const error = useRunPolling(id);
+/** Step statuses as one string: when it changes, re-read the slow facts (params, cache key, reuse origin). */
+function useDetailsRefresh(id: string, ready: boolean) {
+  const signature = useRunStatusStore((s) => Object.values(s.steps).map((st) => `${st.node}:${st.status}:${st.attempt}`).join(","));
+  useEffect(() => {
+    if (!ready) return;
+    const timer = window.setTimeout(() => {
+      fetchRun(id).then((run) => useRunStatusStore.getState().mergeDetails(run), () => undefined);
+    }, 400);
+    return () => window.clearTimeout(timer);
+  }, [id, ready, signature]);
+}
+
+function ConnectionBadge() {
+  const connection = useRunStatusStore((s) => s.connection);
+  const error = useRunStatusStore((s) => s.connectionError);
+  const label = { idle: "", connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…", refused: error ?? "Refused" }[connection];
+  if (!label) return null;
+  return <span className={`conn conn-${connection}`} data-testid="run-connection" data-state={connection}>{label}</span>;
+}
+
+function RunHeader({ id }: { id: string }) {
   const run = useRunStatusStore((s) => s.run);
+  const navigate = useNavigate();
+  const [busy, setBusy] = useState(false);
+  const live = run !== null && !isTerminal(run.status);
+  const now = useNow(live);
+  if (!run) return null;
+  const act = async (what: "cancel" | "rerun") => {
+    setBusy(true);
+    try {
+      if (what === "cancel") {
+        await cancelRun(id);
+        toast.success("Cancel requested");
+      } else {
+        const next = await rerunRun(id);
+        navigate(`/runs/${next.id}`);
+      }
+    } catch (e) {
+      toast.error(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  };
   return (
-    <div className="page">
-      <div className="crumbs"><Link to="/runs">Runs</Link> / {id}</div>
-      <div className="page-header">
-        <div>
-          <h1>Run {id}</h1>
-          {run && <span className={`status status-${run.status}`}>{run.status}</span>}
+    <div className="page-header run-header">
+      <div>
+        <div className="crumbs"><Link to="/runs">Runs</Link> / {id}</div>
+        <h1>
+          Run {id} <span className={`status status-${run.status}`} data-testid="run-status">{run.status}</span> <ConnectionBadge />
+        </h1>
+        <div className="run-facts muted">
+          <span><Link to={`/pipelines/${run.pipeline}`}>{run.pipeline_name}</Link> v{run.version}</span>
+          <span>by {run.user}</span>
+          <span>started {formatDate(run.started_at ?? run.created_at)}</span>
+          {run.ended_at && <span>ended {formatDate(run.ended_at)}</span>}
+          <span data-testid="run-duration">{formatDuration(span(run.started_at ?? run.created_at, run.ended_at, now))}</span>
+          {run.rerun_of && <span>rerun of <Link to={`/runs/${run.rerun_of}`}>run {run.rerun_of}</Link></span>}
         </div>
+        {run.error && <div className="form-error">{run.error}</div>}
       </div>
-      {error && <div className="form-error">{error}</div>}
-      {run?.steps && (
-        <div className="card table-card">
-          <table className="table">
-            <thead><tr><th>Step</th><th>Status</th></tr></thead>
-            <tbody>
-              {run.steps.map((s) => (
-                <tr key={s.node}><td><code>{s.node}</code></td><td><span className={`status status-${s.status}`}>{s.status}</span></td></tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <pre className="code">{run ? JSON.stringify(run, null, 2) : "Loading…"}</pre>
+      <div className="page-actions">
+        <button className="btn" disabled={!live || busy || run.cancel_requested} onClick={() => void act("cancel")} data-testid="btn-cancel">
+          {run.cancel_requested && live ? "Canceling…" : "Cancel"}
+        </button>
+        <button className="btn btn-primary" disabled={busy} onClick={() => void act("rerun")} data-testid="btn-rerun">Rerun</button>
+      </div>
     </div>
   );
 }
 
-export function RunsPage() {
+export function RunPage() {
+  const { id = "" } = useParams();
+  const load = useRunLoad(id);
+  const ready = load.status === "ready";
+  const [selected, setSelected] = useState<string | null>(null);
+  const onSelect = useCallback((node: string) => setSelected(node), []);
+  useRunSocket(id, ready);
+  useDetailsRefresh(id, ready);
+  useEffect(() => setSelected(null), [id]);
+  if (load.status === "error") {
+    return <div className="page"><div className="crumbs"><Link to="/runs">Runs</Link> / {id}</div><div className="form-error">{load.message}</div></div>;
+  }
   return (
-    <div className="page">
-      <div className="page-header"><div><h1>Runs</h1><p className="muted">Submit a pipeline from the designer to start a run.</p></div></div>
-      <div className="card empty">
-        <p>The runs list arrives with the live-runs feature. Open a run from its link after submitting.</p>
-        <Link className="btn btn-primary" to="/pipelines">Go to pipelines</Link>
-      </div>
+    <div className="page run-page">
+      <RunHeader id={id} />
+      {!ready ? (
+        <div className="page-loading">Loading run…</div>
+      ) : (
+        <div className={`run-body${selected ? " with-panel" : ""}`}>
+          <div className="run-main">
+            <ReactFlowProvider>
+              <RunGraph onSelect={onSelect} />
+            </ReactFlowProvider>
+            <div className="card">
+              <div className="card-title">Timeline</div>
+              <RunTimeline onSelect={onSelect} />
+            </div>
+          </div>
+          {selected && <StepPanel runId={id} node={selected} onClose={() => setSelected(null)} />}
+        </div>
+      )}
     </div>
   );
 }

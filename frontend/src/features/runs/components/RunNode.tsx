@@ -1,0 +1,56 @@
+import { memo } from "react";
+import type { NodeProps } from "@xyflow/react";
+import { Link } from "react-router-dom";
+import { ComponentNode } from "../../designer/components/ComponentNode";
+import type { CanvasNode } from "../../../lib/document";
+import { useRunStatusStore } from "../store/runStatusStore";
+import { nodeStatus } from "../store/runView";
+import type { StepView } from "../store/runView";
+import { useNow } from "../hooks/useNow";
+import { formatDuration, span } from "../lib/time";
+
+function Elapsed({ step }: { step: StepView }) {
+  const now = useNow(true);
+  return <span className="run-node-clock">{formatDuration(span(step.started_at, null, now))}</span>;
+}
+
+function NodeFooter({ step }: { step: StepView }) {
+  const status = nodeStatus(step);
+  switch (status) {
+    case "Running":
+      return <>Running · <Elapsed step={step} /></>;
+    case "Reused":
+      return step.reused_from_run ? (
+        <>Reused from <Link to={`/runs/${step.reused_from_run}`} onClick={(e) => e.stopPropagation()}>run {step.reused_from_run}</Link></>
+      ) : (
+        <>Reused (cache hit)</>
+      );
+    case "Failed":
+      return <span className="run-node-error" title={step.error}>{step.error.split("\n")[0] || "Failed"}</span>;
+    case "Completed":
+      return <>Completed in {formatDuration(span(step.started_at, step.ended_at, Date.now()))}</>;
+    case "NotStarted":
+      return <>Not started</>;
+    default:
+      return <>{status}</>;
+  }
+}
+
+/** The designer's node, read-only, with the step's live status underneath. */
+function RunNodeView(props: NodeProps<CanvasNode>) {
+  const step = useRunStatusStore((s) => s.steps[props.id]);
+  const status = step ? nodeStatus(step) : "NotStarted";
+  return (
+    <div className={`run-node run-${status}`} data-testid={`run-node-${props.id}`} data-status={status}>
+      <ComponentNode {...props} />
+      {step && (
+        <div className="run-node-foot">
+          <span className={`run-dot run-dot-${status}`} />
+          <NodeFooter step={step} />
+        </div>
+      )}
+    </div>
+  );
+}
+
+export const RunNode = memo(RunNodeView);
