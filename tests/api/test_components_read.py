@@ -122,6 +122,14 @@ def test_latest_uses_natural_version_order(api: Any, db: None) -> None:
     assert detail["latest_version"] == "1.10"
 
 
+def test_latest_of_mixed_whole_and_dotted_versions_is_the_highest(api: Any, db: None) -> None:
+    for version in ["1.10", "9", "1.9", "10"]:
+        register("mixed", version)
+    assert api.get("/api/components/mixed/versions/latest/").json()["version"] == "10"
+    [entry] = api.get("/api/components/").json()["results"]
+    assert entry["versions"] == ["10", "9", "1.10", "1.9"]
+
+
 def test_the_list_describes_a_component_by_its_latest_version(api: Any, db: None) -> None:
     register("evolving", "9", description="old words")
     register("evolving", "10", description="new words")
