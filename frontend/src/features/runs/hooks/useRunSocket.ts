@@ -30,9 +30,23 @@ export function useRunSocket(runId: string, ready: boolean): void {
     let opens = 0;
     let stopped = false;
 
+    const retry = () => {
+      store().setConnection("reconnecting");
+      const delay = RETRY_MS[Math.min(failures, RETRY_MS.length - 1)] ?? 4000;
+      failures += 1;
+      timer = window.setTimeout(open, delay);
+    };
+
     const open = () => {
-      store().setConnection(opens === 0 ? "connecting" : "reconnecting");
-      const ws = new WebSocket(socketUrl(runId));
+      if (stopped) return;
+      store().setConnection(opens === 0 && failures === 0 ? "connecting" : "reconnecting");
+      let ws: WebSocket;
+      try {
+        ws = new WebSocket(socketUrl(runId));
+      } catch {
+        retry(); // offline, or the browser refused to open one: try again later
+        return;
+      }
       socket = ws;
       ws.onopen = () => {
         opens += 1;
@@ -51,10 +65,7 @@ export function useRunSocket(runId: string, ready: boolean): void {
           store().setConnection("refused", e.code === CLOSE_UNAUTHENTICATED ? "Sign in again to watch this run." : "You may not watch this run.");
           return;
         }
-        store().setConnection("reconnecting");
-        const delay = RETRY_MS[Math.min(failures, RETRY_MS.length - 1)] ?? 4000;
-        failures += 1;
-        timer = window.setTimeout(open, delay);
+        retry();
       };
     };
 
