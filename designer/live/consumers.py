@@ -116,13 +116,13 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
         elif content.get("type") == "ping":
             await self.send_json({"type": "pong"})
 
-    async def run_event(self, message: dict[str, Any]) -> None:
-        """A live event from the group (see `designer.live.publish`)."""
+    async def run_events(self, message: dict[str, Any]) -> None:
+        """Live events of this run from the group (see `designer.live.publish`)."""
         if self.last is None:
-            self.held.append(message["event"])
+            self.held.extend(message["events"])
             return
         async with self.cursor_lock:
-            await self.deliver([message["event"]])
+            await self.deliver(message["events"])
 
     async def start(self, after: int) -> None:
         """Replay every stored event after `after`, then the live ones held meanwhile."""

@@ -26,7 +26,8 @@ from designer.engine import events
 
 logger = logging.getLogger(__name__)
 
-MESSAGE_TYPE = "run.event"  # dispatched to RunConsumer.run_event
+MESSAGE_TYPE = "run.events"  # dispatched to RunConsumer.run_events
+BATCH_MAX = 500
 
 
 def group_name(run_id: int | str) -> str:
@@ -83,11 +84,21 @@ async def _pump(queue: asyncio.Queue[dict[str, Any]]) -> None:
     if layer is None:
         return
     while True:
-        event = await queue.get()
-        try:
-            await layer.group_send(group_name(event["run"]), {"type": MESSAGE_TYPE, "event": event})
-        except Exception:
-            logger.exception("could not relay run event %s#%s", event.get("run"), event.get("seq"))
+        # One message per run for whatever is waiting: a step completing can queue a hundred
+        # downstream steps in one commit, and a round trip each would delay the last one.
+        batch = [await queue.get()]
+        while not queue.empty() and len(batch) < BATCH_MAX:
+            batch.append(queue.get_nowait())
+        by_run: dict[Any, list[dict[str, Any]]] = {}
+        for event in batch:
+            by_run.setdefault(event["run"], []).append(event)
+        for run_id, run_events in by_run.items():
+            try:
+                await layer.group_send(
+                    group_name(run_id), {"type": MESSAGE_TYPE, "events": run_events}
+                )
+            except Exception:
+                logger.exception("could not relay %d events of run %s", len(run_events), run_id)
 
 
 relay = Relay()

@@ -86,7 +86,7 @@ store = sync_to_async(add_events)  # no close_old_connections: the test transact
 async def live(event: dict[str, Any]) -> None:
     """Deliver an event to the run's group the way the relay does."""
     await get_channel_layer().group_send(
-        f"run-{event['run']}", {"type": "run.event", "event": event}
+        f"run-{event['run']}", {"type": "run.events", "events": [event]}
     )
 
 
