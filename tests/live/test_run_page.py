@@ -61,7 +61,12 @@ def pipeline(name: str, gate: Path) -> dict[str, Any]:
                 "inputs": {"gate": {"value": str(gate)}},
                 "position": {"x": 0, "y": 0},
             },
-            {"id": "copy", "component": "live_copy@1", "inputs": {}, "position": {"x": 320, "y": 0}},
+            {
+                "id": "copy",
+                "component": "live_copy@1",
+                "inputs": {},
+                "position": {"x": 320, "y": 0},
+            },
         ],
         "edges": [
             {"source": "make", "source_port": "table", "target": "copy", "target_port": "data"}
@@ -75,9 +80,13 @@ def other_redis_db(url: str) -> str:
 
 
 @pytest.fixture(scope="module", params=["embedded", "scale-out"])
-def conveyor(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def conveyor(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Any]:
     if not DIST_INDEX.exists():
-        pytest.fail(f"{DIST_INDEX} is missing: build the front end first (cd frontend && npm run build)")
+        pytest.fail(
+            f"{DIST_INDEX} is missing: build the front end first (cd frontend && npm run build)"
+        )
     home = tmp_path_factory.mktemp(f"run-page-{request.param}")
     if request.param == "embedded":
         server = ConveyorServer(home=home).start()
