@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import tempfile
 import threading
@@ -30,6 +31,7 @@ from django.core.management import call_command  # noqa: E402
 
 from bench.common import (  # noqa: E402
     COMPONENTS,
+    Phases,
     chain,
     fanout,
     floor_seconds,
@@ -60,9 +62,9 @@ class Finished:
             raise TimeoutError(f"run {run_id} did not finish")
 
 
-def timed(version, user, finished: Finished) -> float:
+def timed(version, user, finished: Finished, settings: dict | None = None) -> float:
     started = time.perf_counter()
-    run = run_submit(pipeline_version=version, user=user)
+    run = run_submit(pipeline_version=version, user=user, settings=settings)
     finished.wait(run.pk)
     elapsed = time.perf_counter() - started
     run.refresh_from_db()
@@ -73,7 +75,12 @@ def timed(version, user, finished: Finished) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each case (medians)")
+    parser.add_argument("--phases", action="store_true", help="print per-phase timings")
     args = parser.parse_args()
+    phases = Phases() if args.phases else None
+    if phases is not None:
+        phases.install()
     call_command("migrate", verbosity=0)
     component_register_file(COMPONENTS / "noop.yml", source="command")
     user = get_user_model().objects.create(username="bench")
@@ -81,14 +88,33 @@ def main() -> None:
     finished = Finished()
     try:
         floor = floor_seconds()
+        parallel_floor = floor_seconds(200, parallel=args.threads)
         print(f"embedded mode, {args.threads} worker threads, SQLite at {HOME}")
         print(f"{'floor: python -c pass':<34} {floor * 1000:9.2f} ms per launch")
+        print(
+            f"{f'floor: {args.threads} launches at once':<34} {parallel_floor * 1000:9.2f} ms"
+            f" per launch per slot ({os.cpu_count()} CPUs)"
+        )
         chain50 = pipeline_create(name="chain-50", owner=user, document=chain(50)).versions.get()
-        report("chain-50", timed(chain50, user, finished), 50, floor, 1)
         fan = pipeline_create(name="fanout-200", owner=user, document=fanout(200)).versions.get()
-        report("fanout-200", timed(fan, user, finished), 200, floor, args.threads)
-        report_reused("fanout-200 reused rerun", timed(fan, user, finished), 200)
-        report_reused("chain-50 reused rerun", timed(chain50, user, finished), 50)
+        cases = (
+            ("chain-50", chain50, 50, 1, True),
+            ("fanout-200", fan, 200, args.threads, True),
+            ("fanout-200 reused rerun", fan, 200, 0, False),
+            ("chain-50 reused rerun", chain50, 50, 0, False),
+        )
+        for label, version, steps, parallel, force in cases:
+            settings = {"force_rerun": True} if force else {}
+            times = [timed(version, user, finished, settings) for _ in range(args.repeat)]
+            seconds = statistics.median(times)
+            if parallel:
+                report(label, seconds, steps, floor, parallel)
+                if parallel > 1:
+                    report("  vs parallel floor", seconds, steps, parallel_floor, parallel)
+            else:
+                report_reused(label, seconds, steps)
+            if phases is not None:
+                phases.report()
     finally:
         embedded_worker_stop(worker)
 

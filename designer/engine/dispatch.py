@@ -16,6 +16,12 @@ def queues_declare(broker: dramatiq.Broker | None = None) -> None:
         broker.declare_queue(pool)
 
 
+def steps_enqueue(sends: list[tuple[int, str]]) -> None:
+    """Send `execute_step` for each (step run id, queue) pair, in order."""
+    for step_run_id, queue in sends:
+        step_enqueue(step_run_id=step_run_id, queue=queue)
+
+
 def step_enqueue(*, step_run_id: int, queue: str) -> None:
     """Send `execute_step(step_run_id)` to `queue` (a compute pool name).
 

@@ -7,6 +7,8 @@ import shutil
 import socket
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +16,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from designer.engine.artifacts import ArtifactStore, MissingOutputError, StepDirs, digest_output
-from designer.engine.models import Run, Status, StepRun
+from designer.engine.models import Status, StepRun
 from designer.engine.monitor import StepMonitor
-from designer.engine.plan import artifact_store, component_spec, node_timeout, run_graph
+from designer.engine.plan import RunPlan, artifact_store, node_timeout, run_plan
 from designer.engine.runner import StepResult, run_step
-from designer.engine.scheduler import run_advance
+from designer.engine.scheduler import advance_locked
 from designer.engine.state import run_journal, step_output_events, step_transition
 from designer.registry.command import CommandRenderError, render_command
 from designer.registry.models import ComponentVersion
@@ -38,38 +40,61 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.current_thread().name}"
 
 
+_STEP_FIELDS = (
+    "id",
+    "run",
+    "node_id",
+    "status",
+    "attempt",
+    "queue",
+    "params",
+    "inputs",
+    "reused",
+    "reused_from",
+    "reason",
+    "error",
+    "exit_code",
+    "worker_id",
+)
+
+
 def step_execute(*, step_run_id: int) -> None:
     """Claim a queued step, run it as a subprocess, record the result, advance its run.
 
     step_run_id: the StepRun; a step that is not Queued (a duplicate delivery, a canceled
     run) is left alone.
     """
-    step = StepRun.objects.filter(pk=step_run_id, status=Status.QUEUED).first()
-    if step is None or not _claim(step):
+    step = StepRun.objects.filter(pk=step_run_id, status=Status.QUEUED).only(*_STEP_FIELDS).first()
+    if step is None:
         return
-    run = Run.objects.get(pk=step.run_id)
     store = artifact_store()
-    spec = component_spec(run.components[step.node_id])
-    dirs = store.make_step_dirs(
-        str(run.pk), step.node_id, step.attempt, {n: p.type for n, p in spec.outputs.items()}
+    log_path = store.relative(
+        store.step_dirs(str(step.run_id), step.node_id, step.attempt).log_path
     )
-    StepRun.objects.filter(pk=step.pk).update(log_path=store.relative(dirs.log_path))
+    claimed, created_at = _claim(step, log_path)
+    if not claimed:
+        return
+    plan = run_plan(step.run_id, created_at)
+    spec = plan.specs[step.node_id]
+    dirs = store.make_step_dirs(
+        str(step.run_id), step.node_id, step.attempt, {n: p.type for n, p in spec.outputs.items()}
+    )
     try:
-        outcome = _execute(run, step, spec, store, dirs)
+        outcome = _execute(plan, step, spec, store, dirs)
     except Exception as exc:  # An engine fault must end the step, never leave it Running.
         outcome = Outcome(Status.FAILED, error=f"engine error: {type(exc).__name__}: {exc}")
     finally:
         store.clean_scratch(dirs)
     _finish(step, outcome)
-    run_advance(run_id=step.run_id)
 
 
-def _claim(step: StepRun) -> bool:
+def _claim(step: StepRun, log_path: str) -> tuple[bool, datetime | None]:
+    """Queued -> Running for this worker; (claimed, the run's created_at)."""
     now = timezone.now()
     with run_journal(step.run_id) as journal:
-        if Run.objects.filter(pk=step.run_id, cancel_requested=True).exists():
-            return False  # run_advance cancels it.
-        return step_transition(
+        if journal.cancel_requested:
+            return False, None  # run_advance cancels it.
+        claimed = step_transition(
             journal,
             step,
             to=Status.RUNNING,
@@ -77,15 +102,19 @@ def _claim(step: StepRun) -> bool:
             worker_id=worker_id(),
             heartbeat_at=now,
             started_at=now,
+            log_path=log_path,
         )
+        return claimed, journal.created_at
 
 
 def _execute(
-    run: Run, step: StepRun, spec: ComponentSpec, store: ArtifactStore, dirs: StepDirs
+    plan: RunPlan, step: StepRun, spec: ComponentSpec, store: ArtifactStore, dirs: StepDirs
 ) -> Outcome:
-    _copy_code(run.components[step.node_id]["id"], dirs.work)
+    _copy_code(plan.components[step.node_id]["id"], dirs.work)
     outputs = {
-        name: store.output_path(str(run.pk), step.node_id, step.attempt, name, port_type=port.type)
+        name: store.output_path(
+            str(plan.run_id), step.node_id, step.attempt, name, port_type=port.type
+        )
         for name, port in spec.outputs.items()
     }
     values = {**step.params, **{name: data["path"] for name, data in step.inputs.items()}}
@@ -95,7 +124,7 @@ def _execute(
         )
     except CommandRenderError as exc:
         return Outcome(Status.FAILED, error=f"node '{step.node_id}': {exc}")
-    timeout = node_timeout(run_graph(run).nodes[step.node_id])
+    timeout = node_timeout(plan.nodes[step.node_id])
     monitor = StepMonitor(step)
     monitor.start()
     try:
@@ -105,7 +134,7 @@ def _execute(
             home=dirs.home,
             tmp_dir=dirs.tmp,
             log_path=dirs.log_path,
-            variables=_variables(run, step, dirs),
+            variables=_variables(plan.run_id, step, dirs),
             timeout=timeout,
             should_cancel=monitor.cancel,
             on_line=monitor.line,
@@ -118,15 +147,21 @@ def _execute(
     return _outcome(step, spec, store, outputs, result, timeout)
 
 
+@lru_cache(maxsize=1024)
+def _code_path(version_id: int) -> str:
+    """A component version's stored code folder ("" for none); versions never change."""
+    return ComponentVersion.objects.values_list("code_path", flat=True).get(pk=version_id)
+
+
 def _copy_code(version_id: int, work: Path) -> None:
-    code_path = ComponentVersion.objects.values_list("code_path", flat=True).get(pk=version_id)
+    code_path = _code_path(version_id)
     if code_path:
         shutil.copytree(Path(settings.STORE_DIR) / code_path, work, dirs_exist_ok=True)
 
 
-def _variables(run: Run, step: StepRun, dirs: StepDirs) -> dict[str, str]:
+def _variables(run_id: int, step: StepRun, dirs: StepDirs) -> dict[str, str]:
     return {
-        "CONVEYOR_RUN_ID": str(run.pk),
+        "CONVEYOR_RUN_ID": str(run_id),
         "CONVEYOR_STEP_ID": str(step.pk),
         "CONVEYOR_NODE_ID": step.node_id,
         "CONVEYOR_ATTEMPT": str(step.attempt),
@@ -166,6 +201,11 @@ def _outcome(
 
 
 def _finish(step: StepRun, outcome: Outcome) -> None:
+    """Record the outcome and advance the run, in one transaction under the run lock.
+
+    A completion advances only the step's downstreams; any other end (or a canceled run)
+    takes a full advance, which applies continue_on_step_failure to the whole run.
+    """
     with run_journal(step.run_id) as journal:
         done = step_transition(
             journal,
@@ -178,5 +218,10 @@ def _finish(step: StepRun, outcome: Outcome) -> None:
             error=outcome.error,
             outputs=outcome.outputs,
         )
-        if done:
-            step_output_events(journal, step)
+        if not done:
+            return  # Taken away (reaped or canceled): whoever did that advances the run.
+        step_output_events(journal, step)
+        if outcome.status == Status.COMPLETED:
+            advance_locked(journal, completed=step.node_id, outputs=outcome.outputs)
+        else:
+            advance_locked(journal)

@@ -91,7 +91,11 @@ class StepRun(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["run", "node_id"], name="unique_step_per_node")
         ]
-        indexes = [models.Index(fields=["status", "heartbeat_at"])]
+        indexes = [
+            models.Index(fields=["status", "heartbeat_at"]),
+            # The scheduler asks "is anything of this run still active / failed?".
+            models.Index(fields=["run", "status"], name="engine_step_run_status"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.node_id} of run {self.run_id} ({self.status})"

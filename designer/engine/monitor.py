@@ -1,7 +1,13 @@
-"""The companion thread of a running step: heartbeat, cancellation polling, log batching."""
+"""The companion of a running step: heartbeat, cancellation polling, log batching.
+
+One daemon thread per process (`_Hub`, started on first use) services every step running
+in that process about every 100 ms, so starting a step costs a dict insert, not a thread
+and a database connection. The worker thread flushes the last log lines itself at `stop`.
+"""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -15,9 +21,10 @@ from designer.engine.models import Run, Status, StepRun
 from designer.engine.state import run_journal
 
 LOG_BATCH_SECONDS = 0.1
+logger = logging.getLogger(__name__)
 
 
-class StepMonitor(threading.Thread):
+class StepMonitor:
     """Beats the step's heartbeat, watches for cancellation and publishes log lines.
 
     `cancel` is set when the run is canceled or the step was taken away from this worker
@@ -25,13 +32,14 @@ class StepMonitor(threading.Thread):
     """
 
     def __init__(self, step: StepRun) -> None:
-        super().__init__(name=f"step-monitor-{step.pk}", daemon=True)
         self.step = step
         self.cancel = threading.Event()
-        self._done = threading.Event()
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # Guards the lines.
+        self._busy = threading.Lock()  # One tick or final flush at a time.
         self._lines: list[list[str]] = []
         self._pid: int | None = None
+        self._next_beat = self._next_poll = time.monotonic()
+        self._stopped = False
 
     def line(self, stream: str, text: str) -> None:
         """The runner's on_line hook: queue a line for the next batch."""
@@ -42,37 +50,33 @@ class StepMonitor(threading.Thread):
         """The runner's on_start hook."""
         self._pid = pid
 
+    def start(self) -> None:
+        """Have the process's monitor thread service this step."""
+        _hub().add(self)
+
     def stop(self) -> None:
-        """Flush the last lines and end the thread."""
-        self._done.set()
-        self.join()
+        """Stop servicing this step and flush its last lines (in the calling thread)."""
+        _hub().remove(self)
+        with self._busy:
+            self._stopped = True
+            self._flush()
 
-    def run(self) -> None:
-        close_old_connections()
-        try:
-            self._loop()
-        finally:
-            connection.close()
-
-    def _loop(self) -> None:
-        beat_every = settings.ENGINE_HEARTBEAT_INTERVAL
-        poll_every = settings.ENGINE_CANCEL_POLL
-        next_beat = next_poll = time.monotonic()
-        while not self._done.wait(LOG_BATCH_SECONDS):
+    def tick(self) -> None:
+        """One round of duties; called by the hub thread about every 100 ms."""
+        with self._busy:
+            if self._stopped:
+                return
             self._flush()
             now = time.monotonic()
             if self._pid is not None:
                 self._record_pid()
-            if now >= next_poll:
-                next_poll = now + poll_every
+            if now >= self._next_poll:
+                self._next_poll = now + settings.ENGINE_CANCEL_POLL
                 if Run.objects.filter(pk=self.step.run_id, cancel_requested=True).exists():
                     self.cancel.set()
-            if now >= next_beat:
-                next_beat = now + beat_every
+            if now >= self._next_beat:
+                self._next_beat = now + settings.ENGINE_HEARTBEAT_INTERVAL
                 self._beat()
-        self._flush()
-        if self._pid is not None:
-            self._record_pid()
 
     def _mine(self) -> QuerySet[StepRun]:
         return StepRun.objects.filter(
@@ -100,3 +104,54 @@ class StepMonitor(threading.Thread):
         }
         with run_journal(self.step.run_id) as journal:
             journal.append(events.STEP_LOG, payload)
+
+
+class _Hub(threading.Thread):
+    """Ticks every registered StepMonitor about every LOG_BATCH_SECONDS."""
+
+    def __init__(self) -> None:
+        super().__init__(name="conveyor-step-monitor", daemon=True)
+        self._monitors: dict[int, StepMonitor] = {}
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+
+    def add(self, monitor: StepMonitor) -> None:
+        with self._lock:
+            self._monitors[id(monitor)] = monitor
+            self._wake.notify()
+
+    def remove(self, monitor: StepMonitor) -> None:
+        with self._lock:
+            self._monitors.pop(id(monitor), None)
+
+    def run(self) -> None:
+        while True:
+            with self._lock:
+                idle = not self._monitors
+            if idle:
+                connection.close()  # Hold no connection while no step runs here.
+            with self._lock:
+                while not self._monitors:
+                    self._wake.wait()
+            time.sleep(LOG_BATCH_SECONDS)
+            with self._lock:
+                monitors = list(self._monitors.values())
+            close_old_connections()
+            for monitor in monitors:
+                try:
+                    monitor.tick()
+                except Exception:
+                    logger.exception("monitoring step %s failed", monitor.step.pk)
+
+
+_HUB: _Hub | None = None
+_HUB_LOCK = threading.Lock()
+
+
+def _hub() -> _Hub:
+    global _HUB
+    with _HUB_LOCK:
+        if _HUB is None or not _HUB.is_alive():
+            _HUB = _Hub()
+            _HUB.start()
+        return _HUB

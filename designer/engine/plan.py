@@ -8,7 +8,11 @@ or the pipeline changing after submit.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +20,9 @@ from django.conf import settings
 
 from designer.engine.artifacts import ArtifactStore, digest_path
 from designer.engine.cachekey import CacheParts
-from designer.engine.models import Run, StepRun
+from designer.engine.models import Run
 from designer.engine.values import coerce_port_value, render_value
-from designer.pipelines.validation import graph_of, topological_order, upstream_edges
+from designer.pipelines.validation import Edge, graph_of, topological_order
 from designer.registry.models import ComponentVersion
 from designer.registry.services import spec_of
 from designer.registry.types import ComponentSpec, PortSpec
@@ -34,16 +38,39 @@ class StepPlan:
     inputs: dict[str, dict[str, str]]
     parts: CacheParts
 
-    @property
+    @cached_property
     def key(self) -> str:
         return self.parts.key()
 
 
 @dataclass(frozen=True)
-class RunGraph:
+class RunPlan:
+    """Everything about a run that never changes after submit, computed once per process.
+
+    The scheduler and the workers read this instead of the run's document: the DAG
+    (topological order, upstreams and downstreams of each node), the edges into each
+    node by target port, the snapshotted components and their parsed specs, the effective
+    settings and pipeline inputs. Cached in-process by run id (see `run_plan`).
+    """
+
+    run_id: int
+    pipeline_id: int
+    created_at: str
     order: tuple[str, ...]
+    rank: dict[str, int]
     upstreams: dict[str, tuple[str, ...]]
+    downstreams: dict[str, tuple[str, ...]]
+    edges_in: dict[str, dict[str, Edge]]
     nodes: dict[str, dict[str, Any]]
+    components: dict[str, dict[str, Any]]
+    specs: dict[str, ComponentSpec]
+    inputs: dict[str, Any]
+    force_rerun: bool
+    keep_going: bool
+    external: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def deterministic(self, node_id: str) -> bool:
+        return self.specs[node_id].is_deterministic
 
 
 def artifact_store() -> ArtifactStore:
@@ -55,28 +82,63 @@ def component_spec(component: dict[str, Any]) -> ComponentSpec:
     return spec_of(ComponentVersion(pk=component["id"], digest=component["digest"]))
 
 
-_GRAPHS: dict[tuple[int, str], RunGraph] = {}
+_PLANS: OrderedDict[int, RunPlan] = OrderedDict()
+_PLANS_LOCK = threading.Lock()
+PLAN_CACHE_SIZE = 256
+_RUN_FIELDS = ("id", "pipeline_id", "created_at", "document", "components", "inputs", "settings")
 
 
-def _build_graph(document: dict[str, Any]) -> RunGraph:
+def _stamp(created_at: datetime | None) -> str:
+    return created_at.isoformat() if created_at else ""
+
+
+def _build_plan(run: Run) -> RunPlan:
+    document = run.document
     graph = graph_of(document)
-    nodes = {n["id"]: n for n in document.get("nodes", []) if isinstance(n, dict)}
-    return RunGraph(
-        order=tuple(topological_order(document)),
+    order = tuple(topological_order(document))
+    edges_in: dict[str, dict[str, Edge]] = {node: {} for node in order}
+    for source, target, data in graph.edges(data=True):
+        for source_port, target_port in data.get("ports", ()):
+            edges_in[target][target_port] = Edge(source, source_port, target, target_port)
+    components = run.components
+    return RunPlan(
+        run_id=run.pk,
+        pipeline_id=run.pipeline_id,
+        created_at=_stamp(run.created_at),
+        order=order,
+        rank={node: index for index, node in enumerate(order)},
         upstreams={node: tuple(sorted(graph.predecessors(node))) for node in graph},
-        nodes=nodes,
+        downstreams={node: tuple(sorted(graph.successors(node))) for node in graph},
+        edges_in=edges_in,
+        nodes={n["id"]: n for n in document.get("nodes", []) if isinstance(n, dict)},
+        components=components,
+        specs={node: component_spec(component) for node, component in components.items()},
+        inputs=run.inputs,
+        force_rerun=bool(run.settings.get("force_rerun")),
+        keep_going=bool(run.settings.get("continue_on_step_failure")),
     )
 
 
-def run_graph(run: Run) -> RunGraph:
-    """The run's DAG, cached: a run's document never changes."""
-    key = (run.pk, run.created_at.isoformat() if run.created_at else "")
-    graph = _GRAPHS.get(key)
-    if graph is None:
-        if len(_GRAPHS) > 512:
-            _GRAPHS.clear()
-        graph = _GRAPHS[key] = _build_graph(run.document)
-    return graph
+def run_plan(run_id: int, created_at: datetime | None = None, *, run: Run | None = None) -> RunPlan:
+    """The run's plan, from the in-process cache or built from its snapshot.
+
+    run_id: the run. created_at: its creation time when known (a cached plan of a run with
+    the same id but another creation time, e.g. after a test database flush, is rebuilt).
+    run: the Run when the caller has it loaded (saves a query on a miss).
+    """
+    with _PLANS_LOCK:
+        plan = _PLANS.get(run_id)
+        if plan is not None and (created_at is None or plan.created_at == _stamp(created_at)):
+            _PLANS.move_to_end(run_id)
+            return plan
+    if run is None or run.pk != run_id:
+        run = Run.objects.only(*_RUN_FIELDS).get(pk=run_id)
+    plan = _build_plan(run)
+    with _PLANS_LOCK:
+        _PLANS[run_id] = plan
+        while len(_PLANS) > PLAN_CACHE_SIZE:
+            _PLANS.popitem(last=False)
+    return plan
 
 
 def node_timeout(node: dict[str, Any]) -> float:
@@ -89,30 +151,30 @@ def node_timeout(node: dict[str, Any]) -> float:
     )
 
 
-def step_plan(*, run: Run, step: StepRun, steps: dict[str, StepRun]) -> StepPlan:
+def step_plan(plan: RunPlan, node_id: str, upstream_outputs: dict[str, dict[str, Any]]) -> StepPlan:
     """Resolve a ready step's inputs and parameters and compute its cache key.
 
-    run: the step's run. step: the step. steps: the run's steps by node id (upstreams
-    must be Completed with their outputs recorded).
+    plan: the step's run plan. node_id: the step's node.
+    upstream_outputs: the recorded outputs of (at least) the node's upstreams, by node id;
+    they must be Completed.
     """
-    component = run.components[step.node_id]
-    spec = component_spec(component)
-    node = run_graph(run).nodes[step.node_id]
-    bindings = node.get("inputs")
+    component = plan.components[node_id]
+    spec = plan.specs[node_id]
+    bindings = plan.nodes[node_id].get("inputs")
     bindings = bindings if isinstance(bindings, dict) else {}
-    edges = {edge.target_port: edge for edge in upstream_edges(run.document, step.node_id)}
+    edges = plan.edges_in.get(node_id, {})
     params: dict[str, str | None] = {}
     inputs: dict[str, dict[str, str]] = {}
     for name, port in spec.inputs.items():
         if name in edges:
-            inputs[name] = _upstream_input(step.node_id, edges[name], steps)
+            inputs[name] = _upstream_input(node_id, edges[name], upstream_outputs)
             continue
-        value = _bound_value(bindings.get(name), run.inputs, port)
+        value = _bound_value(bindings.get(name), plan.inputs, port)
         if port.is_data:
             if value is not None:
-                inputs[name] = _external_input(str(value))
+                inputs[name] = _external_input(plan, str(value))
         else:
-            params[name] = _render(step.node_id, port, value)
+            params[name] = _render(node_id, port, value)
     parts = CacheParts(
         component_digest=component["digest"],
         component_ref=component["ref"],
@@ -123,9 +185,10 @@ def step_plan(*, run: Run, step: StepRun, steps: dict[str, StepRun]) -> StepPlan
     return StepPlan(params=params, inputs=inputs, parts=parts)
 
 
-def _upstream_input(node_id: str, edge: Any, steps: dict[str, StepRun]) -> dict[str, str]:
-    source = steps[edge.source]
-    output = source.outputs.get(edge.source_port)
+def _upstream_input(
+    node_id: str, edge: Edge, upstream_outputs: dict[str, dict[str, Any]]
+) -> dict[str, str]:
+    output = (upstream_outputs.get(edge.source) or {}).get(edge.source_port)
     if not output:
         raise PlanError(
             f"node '{node_id}' input '{edge.target_port}': upstream '{edge.source}' recorded "
@@ -154,12 +217,19 @@ def external_path(value: str) -> Path | None:
     return path if path.is_absolute() else Path(settings.BASE_DIR) / path
 
 
-def _external_input(value: str) -> dict[str, str]:
+def _external_input(plan: RunPlan, value: str) -> dict[str, str]:
+    """A pipeline-input data path and its digest, computed once per run and value."""
+    known = plan.external.get(value)
+    if known is not None:
+        return known
     path = external_path(value)
     if path is not None and path.exists():
-        return {"path": str(path), "sha256": digest_path(path).sha256}
-    # A URI (or a path this machine cannot see) is identified by its text.
-    return {"path": value, "sha256": "uri:" + hashlib.sha256(value.encode()).hexdigest()}
+        found = {"path": str(path), "sha256": digest_path(path).sha256}
+    else:
+        # A URI (or a path this machine cannot see) is identified by its text.
+        found = {"path": value, "sha256": "uri:" + hashlib.sha256(value.encode()).hexdigest()}
+    plan.external[value] = found
+    return found
 
 
 def _render(node_id: str, port: PortSpec, value: Any) -> str | None:

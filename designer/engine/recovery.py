@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from designer.engine.dispatch import step_enqueue
 from designer.engine.models import ACTIVE, Run, Status, StepRun
-from designer.engine.scheduler import run_advance
+from designer.engine.scheduler import advance_locked, run_advance
 from designer.engine.state import run_journal, step_transition
 
 logger = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def step_recover(*, step: StepRun, why: str) -> None:
                 step_id, queue = step.pk, step.queue
                 transaction.on_commit(lambda: step_enqueue(step_run_id=step_id, queue=queue))
             return
-        step_transition(
+        failed = step_transition(
             journal,
             step,
             to=Status.FAILED,
@@ -54,7 +54,8 @@ def step_recover(*, step: StepRun, why: str) -> None:
             ended_at=now,
             error=f"worker lost: {why}; gave up after {step.attempt} attempts",
         )
-    run_advance(run_id=step.run_id)
+        if failed:
+            advance_locked(journal)  # Same transaction: downstream skipped, run settled.
 
 
 def steps_reap() -> int:

@@ -1,141 +1,292 @@
 """`run_advance`: move a run forward; idempotent, one transaction, safe to call concurrently.
 
-Each call reads the run's steps under the run's row lock (see `state`), then in DAG order:
-skips steps downstream of a failure, reuses a cached result or queues a step whose
-upstreams all completed, and finally settles the run's own status. Queued steps are sent
-to their compute queue only after the transaction commits.
+Every call runs under the run's row lock (see `state`) and works in waves over a frontier
+of candidate steps: it skips candidates downstream of a failure, computes the plan and
+cache key of every ready one (all upstreams Completed), looks up reusable results for the
+whole wave in one query, completes the reused steps (their downstreams form the next wave)
+and queues the rest, each group with one batched update. It then settles the run's status.
+Queued steps are sent to their compute queue only after the transaction commits.
+
+The frontier is every NotStarted step on a full advance (submit, recovery, cancel, after a
+failure), and only the direct downstreams of the step that just completed on the
+incremental advance that `execution` runs in the same transaction as the completion. The
+DAG comes from the run's cached `RunPlan`; statuses and outputs are read with a couple of
+narrow queries, so a completion costs O(its downstreams), not O(steps in the run).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Max
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from designer.engine.cachekey import CacheParts, explain_rerun, explain_reuse
-from designer.engine.dispatch import step_enqueue
-from designer.engine.models import ACTIVE, TERMINAL, Run, Status, StepRun
-from designer.engine.plan import (
-    PlanError,
-    StepPlan,
-    artifact_store,
-    component_spec,
-    run_graph,
-    step_plan,
-)
+from designer.engine.dispatch import steps_enqueue
+from designer.engine.models import ACTIVE, TERMINAL, Status, StepRun
+from designer.engine.plan import PlanError, RunPlan, StepPlan, artifact_store, run_plan, step_plan
 from designer.engine.state import (
     Journal,
     run_journal,
     run_transition,
     step_output_events,
-    step_transition,
+    steps_transition,
 )
 
 _BROKEN = (Status.FAILED, Status.SKIPPED, Status.CANCELED)
+# The columns a step transition needs (payload and conditional update); never the JSON ones.
+_STEP_FIELDS = (
+    "id",
+    "run",
+    "node_id",
+    "status",
+    "attempt",
+    "queue",
+    "worker_id",
+    "error",
+    "exit_code",
+    "reused",
+    "reused_from",
+    "reason",
+)
 
 
 def run_advance(*, run_id: int) -> None:
-    """Dispatch every ready step of a run and settle its status (idempotent).
+    """Dispatch every ready step of a run and settle its status (idempotent, full scan).
 
     run_id: the run to move forward.
     """
     with run_journal(run_id) as journal:
-        run = Run.objects.get(pk=run_id)
-        if run.status in TERMINAL:
+        advance_locked(journal)
+
+
+def advance_locked(
+    journal: Journal, *, completed: str | None = None, outputs: dict[str, Any] | None = None
+) -> None:
+    """Advance the journal's run inside its open transaction.
+
+    completed: the node whose step just became Completed in this transaction; only its
+    downstreams are considered (incremental). None: every NotStarted step (full).
+    outputs: the completed step's recorded outputs (saves reading them back).
+    """
+    if journal.status in TERMINAL:
+        return
+    plan = run_plan(journal.run_id, journal.created_at)
+    if journal.cancel_requested:
+        steps = _load(journal.run_id, None)
+        _cancel_pending(journal, steps)
+        _settle(journal, plan, steps, full=True)
+        return
+    if completed is None:
+        steps = _load(journal.run_id, None)
+        full = True
+    else:
+        candidates = plan.downstreams.get(completed, ())
+        steps = _load(journal.run_id, _with_upstreams(plan, candidates))
+        full = False
+    advance = _Advance(journal, plan, steps)
+    if completed is not None and outputs is not None:
+        advance.outputs[completed] = outputs
+    if full and not plan.keep_going and advance.failed():
+        advance.skip_all()
+    else:
+        advance.waves(
+            [n for n in plan.order if steps[n].status == Status.NOT_STARTED]
+            if full
+            else list(plan.downstreams.get(completed or "", ()))
+        )
+    _settle(journal, plan, steps, full=full, queued=bool(advance.queued))
+
+
+def _with_upstreams(plan: RunPlan, nodes: Iterable[str]) -> set[str]:
+    wanted = set(nodes)
+    for node in list(wanted):
+        wanted.update(plan.upstreams.get(node, ()))
+    return wanted
+
+
+def _load(run_id: int, nodes: set[str] | None) -> dict[str, StepRun]:
+    """The run's steps (all, or those of `nodes`) by node id, without their JSON columns."""
+    rows = StepRun.objects.filter(run_id=run_id).only(*_STEP_FIELDS)
+    if nodes is not None:
+        if not nodes:
+            return {}
+        rows = rows.filter(node_id__in=sorted(nodes))
+    return {step.node_id: step for step in rows.order_by()}
+
+
+@dataclass
+class _Ready:
+    step: StepRun
+    plan: StepPlan
+    deterministic: bool
+
+
+class _Advance:
+    """One advance: waves over a frontier, batched transitions, after-commit dispatch."""
+
+    def __init__(self, journal: Journal, plan: RunPlan, steps: dict[str, StepRun]) -> None:
+        self.journal = journal
+        self.plan = plan
+        self.steps = steps
+        self.outputs: dict[str, dict[str, Any]] = {}
+        self.queued: list[tuple[int, str]] = []
+        self.stop_after: str | None = None
+        self.now = timezone.now()
+
+    def failed(self) -> bool:
+        self.stop_after = next(
+            (n for n in self.plan.order if self.steps[n].status == Status.FAILED), None
+        )
+        return self.stop_after is not None
+
+    def skip_all(self) -> None:
+        """Without continue_on_step_failure, once a step failed nothing else starts."""
+        skips = []
+        for node in self.plan.order:
+            step = self.steps[node]
+            if step.status != Status.NOT_STARTED:
+                continue
+            broken = self._broken(node)
+            if broken is not None:
+                reason = f"skipped: upstream '{broken.node_id}' {broken.status.lower()}"
+            else:
+                reason = (
+                    f"skipped: step '{self.stop_after}' failed and continue_on_step_failure is off"
+                )
+            step.status = Status.SKIPPED  # Seen by the downstreams later in this loop.
+            skips.append((step, {"reason": reason, "ended_at": self.now}))
+        for step, _ in skips:
+            step.status = Status.NOT_STARTED
+        steps_transition(self.journal, skips, to=Status.SKIPPED, allowed_from=[Status.NOT_STARTED])
+
+    def _broken(self, node: str) -> StepRun | None:
+        for upstream in self.plan.upstreams.get(node, ()):
+            step = self.steps[upstream]
+            if step.status in _BROKEN:
+                return step
+        return None
+
+    def waves(self, frontier: list[str]) -> None:
+        while frontier:
+            frontier = self._wave(frontier)
+            if self.stop_after is not None and not self.plan.keep_going:
+                self._reload_all()
+                self.skip_all()
+                return
+
+    def _reload_all(self) -> None:
+        missing = set(self.plan.order) - set(self.steps)
+        if missing:
+            self.steps.update(_load(self.journal.run_id, missing))
+
+    def _wave(self, frontier: list[str]) -> list[str]:
+        """Skip or start the NotStarted steps of `frontier`; returns the next frontier."""
+        missing = _with_upstreams(self.plan, frontier) - set(self.steps)
+        if missing:
+            self.steps.update(_load(self.journal.run_id, missing))
+        skips: list[tuple[StepRun, dict[str, Any]]] = []
+        ready: list[str] = []
+        for node in sorted(set(frontier), key=self.plan.rank.__getitem__):
+            step = self.steps[node]
+            if step.status != Status.NOT_STARTED:
+                continue
+            broken = self._broken(node)
+            if broken is not None:
+                reason = f"skipped: upstream '{broken.node_id}' {broken.status.lower()}"
+                skips.append((step, {"reason": reason, "ended_at": self.now}))
+            elif all(
+                self.steps[u].status == Status.COMPLETED for u in self.plan.upstreams.get(node, ())
+            ):
+                ready.append(node)
+        steps_transition(self.journal, skips, to=Status.SKIPPED, allowed_from=[Status.NOT_STARTED])
+        done = [step.node_id for step, _ in skips]
+        done += self._start(ready)
+        return [d for node in done for d in self.plan.downstreams.get(node, ())]
+
+    def _start(self, nodes: list[str]) -> list[str]:
+        """Plan the ready steps; reuse cached results in bulk, queue the rest.
+
+        Returns the nodes that ended here (reused or failed to prepare).
+        """
+        if not nodes:
+            return []
+        self._load_outputs({u for node in nodes for u in self.plan.upstreams.get(node, ())})
+        failures: list[tuple[StepRun, dict[str, Any]]] = []
+        ready: list[_Ready] = []
+        for node in nodes:
+            step = self.steps[node]
+            try:
+                plan = step_plan(self.plan, node, self.outputs)
+            except PlanError as exc:
+                fields = {"error": str(exc), "reason": "could not be prepared"}
+                failures.append((step, {**fields, "ended_at": self.now}))
+                continue
+            ready.append(_Ready(step, plan, self.plan.deterministic(node)))
+        steps_transition(
+            self.journal, failures, to=Status.FAILED, allowed_from=[Status.NOT_STARTED]
+        )
+        if failures and self.stop_after is None:
+            self.stop_after = failures[0][0].node_id
+        reusable = [item for item in ready if item.deterministic and not self.plan.force_rerun]
+        sources = _reusable({item.plan.key for item in reusable})
+        reused = [item for item in reusable if item.plan.key in sources]
+        self._reuse(reused, sources)
+        reused_nodes = {item.step.node_id for item in reused}
+        self._queue([item for item in ready if item.step.node_id not in reused_nodes])
+        return [step.node_id for step, _ in failures] + sorted(
+            reused_nodes, key=self.plan.rank.__getitem__
+        )
+
+    def _load_outputs(self, nodes: set[str]) -> None:
+        missing = sorted(nodes - set(self.outputs))
+        if missing:
+            rows = StepRun.objects.filter(run_id=self.journal.run_id, node_id__in=missing)
+            self.outputs.update(rows.order_by().values_list("node_id", "outputs"))
+
+    def _reuse(self, items: list[_Ready], sources: dict[str, _Source]) -> None:
+        changes = []
+        for item in items:
+            source = sources[item.plan.key]
+            fields = {
+                "reused": True,
+                "reused_from_id": source.step_id,
+                "outputs": source.outputs,
+                "reason": explain_reuse(source.run_id),
+                "started_at": self.now,
+                "ended_at": self.now,
+                **_recorded(item.plan),
+            }
+            changes.append((item.step, fields))
+            self.outputs[item.step.node_id] = source.outputs
+        steps_transition(
+            self.journal, changes, to=Status.COMPLETED, allowed_from=[Status.NOT_STARTED]
+        )
+        for item in items:
+            step_output_events(self.journal, item.step)
+
+    def _queue(self, items: list[_Ready]) -> None:
+        if not items:
             return
-        steps = {step.node_id: step for step in StepRun.objects.filter(run_id=run_id)}
-        if run.cancel_requested:
-            _cancel_pending(journal, steps)
-        else:
-            _dispatch_ready(journal, run, steps)
-        _settle(journal, run, steps)
-
-
-def _dispatch_ready(journal: Journal, run: Run, steps: dict[str, StepRun]) -> None:
-    graph = run_graph(run)
-    stop_after = next((s.node_id for s in steps.values() if s.status == Status.FAILED), None)
-    keep_going = bool(run.settings.get("continue_on_step_failure"))
-    for node_id in graph.order:
-        step = steps[node_id]
-        if step.status != Status.NOT_STARTED:
-            continue
-        upstreams = [steps[u] for u in graph.upstreams.get(node_id, ())]
-        broken = next((u for u in upstreams if u.status in _BROKEN), None)
-        if broken is not None:
-            reason = f"skipped: upstream '{broken.node_id}' {broken.status.lower()}"
-            _skip(journal, step, reason)
-        elif stop_after is not None and not keep_going:
-            reason = f"skipped: step '{stop_after}' failed and continue_on_step_failure is off"
-            _skip(journal, step, reason)
-        elif all(u.status == Status.COMPLETED for u in upstreams):
-            _start(journal, run, step, steps)
-
-
-def _skip(journal: Journal, step: StepRun, reason: str) -> None:
-    now = timezone.now()
-    step_transition(
-        journal,
-        step,
-        to=Status.SKIPPED,
-        allowed_from=[Status.NOT_STARTED],
-        reason=reason,
-        ended_at=now,
-    )
-
-
-def _start(journal: Journal, run: Run, step: StepRun, steps: dict[str, StepRun]) -> None:
-    """Reuse a cached result for a ready step, or queue it."""
-    now = timezone.now()
-    try:
-        plan = step_plan(run=run, step=step, steps=steps)
-    except PlanError as exc:
-        step_transition(
-            journal,
-            step,
-            to=Status.FAILED,
-            allowed_from=[Status.NOT_STARTED],
-            error=str(exc),
-            reason="could not be prepared",
-            ended_at=now,
-        )
-        return
-    forced = bool(run.settings.get("force_rerun"))
-    deterministic = component_spec(run.components[step.node_id]).is_deterministic
-    recorded = _recorded(plan)
-    source = None if forced or not deterministic else _reusable(plan.key)
-    if source is not None:
-        origin_id, origin_run = source
-        donor = StepRun.objects.only("outputs").get(pk=origin_id)
-        step_transition(
-            journal,
-            step,
-            to=Status.COMPLETED,
-            allowed_from=[Status.NOT_STARTED],
-            reused=True,
-            reused_from_id=origin_id,
-            outputs=donor.outputs,
-            reason=explain_reuse(origin_run),
-            started_at=now,
-            ended_at=now,
-            **recorded,
-        )
-        step_output_events(journal, step)
-        return
-    reason = explain_rerun(
-        _previous_parts(run, step.node_id), plan.parts, forced=forced, deterministic=deterministic
-    )
-    if step_transition(
-        journal,
-        step,
-        to=Status.QUEUED,
-        allowed_from=[Status.NOT_STARTED],
-        reason=reason,
-        queued_at=now,
-        **recorded,
-    ):
-        step_id, queue = step.pk, step.queue
-        transaction.on_commit(lambda: step_enqueue(step_run_id=step_id, queue=queue))
+        previous = _previous_parts(self.plan, [item.step.node_id for item in items])
+        changes = []
+        for item in items:
+            reason = explain_rerun(
+                previous.get(item.step.node_id),
+                item.plan.parts,
+                forced=self.plan.force_rerun,
+                deterministic=item.deterministic,
+            )
+            fields = {"reason": reason, "queued_at": self.now, **_recorded(item.plan)}
+            changes.append((item.step, fields))
+        steps_transition(self.journal, changes, to=Status.QUEUED, allowed_from=[Status.NOT_STARTED])
+        sends = [(item.step.pk, item.step.queue) for item in items]
+        self.queued += sends
+        transaction.on_commit(lambda: steps_enqueue(sends))
 
 
 def _recorded(plan: StepPlan) -> dict[str, Any]:
@@ -147,53 +298,104 @@ def _recorded(plan: StepPlan) -> dict[str, Any]:
     }
 
 
-def _reusable(key: str) -> tuple[int, int] | None:
-    """(step id, run id) of the original producer of a result for `key` that still exists."""
+@dataclass(frozen=True)
+class _Source:
+    step_id: int
+    run_id: int
+    outputs: dict[str, Any]
+
+
+def _reusable(keys: set[str]) -> dict[str, _Source]:
+    """For each key, the newest original producer of a result whose outputs all still exist.
+
+    One query for all keys: Completed steps with the key that were not themselves reused
+    (a reused step's outputs are its source's; one whose source was deleted counts as an
+    original). Newest first, so a forced rerun's fresh outputs win.
+    """
+    if not keys:
+        return {}
     store = artifact_store()
-    candidates = StepRun.objects.filter(cache_key=key, status=Status.COMPLETED).order_by("-id")
-    for candidate in candidates.only("id", "run_id", "outputs", "reused_from_id")[:5]:
-        if not all(store.exists(out.get("path", "")) for out in candidate.outputs.values()):
-            continue
-        if candidate.reused_from_id is None:
-            return candidate.pk, candidate.run_id
-        origin = StepRun.objects.filter(pk=candidate.reused_from_id).values_list("run_id").first()
-        if origin is not None:
-            return candidate.reused_from_id, origin[0]
-        return candidate.pk, candidate.run_id
-    return None
-
-
-def _previous_parts(run: Run, node_id: str) -> CacheParts | None:
-    """The cache parts of the latest earlier run of the same node in the same pipeline."""
-    row = (
-        StepRun.objects.filter(run__pipeline_id=run.pipeline_id, node_id=node_id, run_id__lt=run.pk)
-        .exclude(cache_key="")
-        .order_by("-run_id")
-        .values_list("cache_parts", flat=True)
-        .first()
+    # Coalesce rather than `reused_from IS NULL`: SQLite's planner (no statistics) would
+    # otherwise scan the reused_from index, i.e. every original step ever run.
+    rows = (
+        StepRun.objects.annotate(origin=Coalesce("reused_from_id", 0))
+        .filter(cache_key__in=sorted(keys), status=Status.COMPLETED, origin=0)
+        .order_by("-id")
+        .values_list("id", "run_id", "cache_key", "outputs")
     )
-    return CacheParts.from_dict(row) if row else None
+    found: dict[str, _Source] = {}
+    for step_id, run_id, key, outputs in rows:
+        if key in found:
+            continue
+        if all(store.exists(out.get("path", "")) for out in outputs.values()):
+            found[key] = _Source(step_id, run_id, outputs)
+    return found
+
+
+def _previous_parts(plan: RunPlan, nodes: list[str]) -> dict[str, CacheParts]:
+    """The cache parts of the latest earlier run of each node in the same pipeline."""
+    earlier = StepRun.objects.filter(
+        run__pipeline_id=plan.pipeline_id, run_id__lt=plan.run_id
+    ).exclude(cache_key="")
+    if len(nodes) == 1:
+        row = (
+            earlier.filter(node_id=nodes[0])
+            .order_by("-run_id")
+            .values_list("cache_parts", flat=True)
+            .first()
+        )
+        return {nodes[0]: CacheParts.from_dict(row)} if row else {}
+    latest = dict(
+        earlier.filter(node_id__in=nodes)
+        .order_by()
+        .values("node_id")
+        .annotate(last=Max("run_id"))
+        .values_list("node_id", "last")
+    )
+    if not latest:
+        return {}
+    rows = StepRun.objects.filter(run_id__in=set(latest.values()), node_id__in=list(latest))
+    return {
+        node: CacheParts.from_dict(parts)
+        for node, run_id, parts in rows.values_list("node_id", "run_id", "cache_parts")
+        if latest.get(node) == run_id and parts
+    }
 
 
 def _cancel_pending(journal: Journal, steps: dict[str, StepRun]) -> None:
     now = timezone.now()
-    for step in steps.values():
-        if step.status in (Status.NOT_STARTED, Status.QUEUED):
-            step_transition(
-                journal,
-                step,
-                to=Status.CANCELED,
-                allowed_from=[Status.NOT_STARTED, Status.QUEUED],
-                reason="canceled before it started",
-                ended_at=now,
-            )
+    changes = [
+        (step, {"reason": "canceled before it started", "ended_at": now})
+        for step in steps.values()
+        if step.status in (Status.NOT_STARTED, Status.QUEUED)
+    ]
+    for status in (Status.NOT_STARTED, Status.QUEUED):
+        steps_transition(
+            journal,
+            [change for change in changes if change[0].status == status],
+            to=Status.CANCELED,
+            allowed_from=[status],
+        )
 
 
-def _settle(journal: Journal, run: Run, steps: dict[str, StepRun]) -> None:
-    """Mark the run Running once something happened, and finished once nothing is active."""
+def _settle(
+    journal: Journal,
+    plan: RunPlan,
+    steps: dict[str, StepRun],
+    *,
+    full: bool,
+    queued: bool = False,
+) -> None:
+    """Mark the run Running once something happened, and finished once nothing is active.
+
+    full: `steps` holds every step of the run; else the database is asked what is active.
+    """
     now = timezone.now()
+    run = journal.run()
     statuses = {step.status for step in steps.values()}
-    if run.status in (Status.NOT_STARTED, Status.QUEUED) and statuses != {Status.NOT_STARTED}:
+    if run.status in (Status.NOT_STARTED, Status.QUEUED) and (
+        not full or statuses != {Status.NOT_STARTED}
+    ):
         run_transition(
             journal,
             run,
@@ -201,12 +403,20 @@ def _settle(journal: Journal, run: Run, steps: dict[str, StepRun]) -> None:
             allowed_from=[Status.NOT_STARTED, Status.QUEUED],
             started_at=now,
         )
-    if statuses & ACTIVE:
+    if queued:
         return
+    if full:
+        if statuses & ACTIVE:
+            return
+        failed = sorted(s.node_id for s in steps.values() if s.status == Status.FAILED)
+    else:
+        others = StepRun.objects.filter(run_id=journal.run_id).order_by()
+        if others.filter(status__in=list(ACTIVE)).exists():
+            return
+        failed = sorted(others.filter(status=Status.FAILED).values_list("node_id", flat=True))
     if run.cancel_requested:
         final, error = Status.CANCELED, "canceled by request"
-    elif Status.FAILED in statuses:
-        failed = sorted(s.node_id for s in steps.values() if s.status == Status.FAILED)
+    elif failed:
         final, error = Status.FAILED, f"failed steps: {', '.join(failed)}"
     else:
         final, error = Status.COMPLETED, ""

@@ -3,28 +3,60 @@
 Every write happens inside `run_journal(run_id)`: it opens a transaction, locks the run row
 first (PostgreSQL; SQLite's IMMEDIATE transactions serialise writers anyway), so every
 writer takes locks in the same order (run, then steps) and no two can deadlock. Events get
-the next per-run `seq` and are published after commit.
+the next per-run `seq` (allocated in memory under the lock, written with one bulk insert and
+one update of `Run.last_seq` when the transaction ends) and are published after commit.
+
+Step status changes are conditional updates (`WHERE status IN allowed_from`); a batch of
+steps moves with one `bulk_update` whose matched row count must be the batch size (every
+status writer holds the run lock, so the statuses read under it cannot change meanwhile).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Field
+from django.utils import timezone
 
 from designer.engine import events
 from designer.engine.models import Run, RunEvent, Status, StepRun
 
 
+class StepConflict(RuntimeError):
+    """A batch transition matched fewer rows than expected (rolls the transaction back)."""
+
+
 class Journal:
-    """The events of one run appended in the current transaction."""
+    """The events of one run appended in the current transaction.
+
+    Locking the run also reads its mutable head: `status`, `cancel_requested` and
+    `created_at` (the key of the in-process run plan cache).
+    """
 
     def __init__(self, run_id: int) -> None:
         self.run_id = run_id
-        self.seq = Run.objects.select_for_update().values_list("last_seq", flat=True).get(pk=run_id)
+        row = _lock_run(run_id)
+        self.seq: int = row[0]
+        self.status: str = row[1]
+        self.cancel_requested: bool = row[2]
+        self.created_at: datetime | None = row[3]
+        self.error: str = row[4]
         self.pending: list[RunEvent] = []
+
+    def run(self) -> Run:
+        """An in-memory Run carrying the locked head (for `run_transition`)."""
+        run = Run(
+            pk=self.run_id,
+            status=self.status,
+            cancel_requested=self.cancel_requested,
+            error=self.error,
+        )
+        run.created_at = self.created_at  # type: ignore[assignment]
+        return run
 
     def append(self, type_: str, payload: dict[str, Any]) -> None:
         self.seq += 1
@@ -33,9 +65,15 @@ class Journal:
     def flush(self) -> None:
         if not self.pending:
             return
-        created = RunEvent.objects.bulk_create(self.pending)
-        Run.objects.filter(pk=self.run_id).update(last_seq=self.seq)
-        dicts = [event.as_dict() for event in created]
+        now = timezone.now()
+        for event in self.pending:
+            event.created_at = now
+        _insert_events(self.pending)
+        _execute(
+            f"UPDATE {_RUN} SET {_q('last_seq')} = %s WHERE {_q('id')} = %s",  # noqa: S608
+            [self.seq, self.run_id],
+        )
+        dicts = [event.as_dict() for event in self.pending]
         self.pending = []
         transaction.on_commit(lambda: events.publish(dicts))
 
@@ -80,8 +118,9 @@ def step_transition(
     match: further column values the row must still have (e.g. the attempt).
     fields: other columns to write in the same conditional UPDATE.
     """
-    rows = StepRun.objects.filter(pk=step.pk, status__in=list(allowed_from), **(match or {}))
-    count = rows.update(status=to, **fields)
+    count = _update_steps(
+        [(step.pk, {"status": to, **fields})], allowed_from=list(allowed_from), match=match
+    )
     if count != 1:
         return False
     step.status = to
@@ -89,6 +128,154 @@ def step_transition(
         setattr(step, name, value)
     journal.append(events.STEP_STATUS, step_payload(step))
     return True
+
+
+def steps_transition(
+    journal: Journal,
+    changes: Sequence[tuple[StepRun, dict[str, Any]]],
+    *,
+    to: str,
+    allowed_from: Iterable[str],
+) -> None:
+    """Move several steps of the journal's run to `to`, each with its own column values.
+
+    changes: (step, fields) pairs; every step must be in one of `allowed_from` (read under
+    the run lock), else StepConflict is raised and the transaction rolls back. One
+    statement executed for all of them (`executemany`: one prepared UPDATE per row).
+    """
+    if not changes:
+        return
+    allowed = list(allowed_from)
+    if len(changes) == 1:
+        step, fields = changes[0]
+        if not step_transition(journal, step, to=to, allowed_from=allowed, **fields):
+            raise StepConflict(f"step {step.pk} ({step.node_id}) left {allowed} meanwhile")
+        return
+    steps = []
+    for step, fields in changes:
+        step.status = to
+        for name, value in fields.items():
+            setattr(step, name, value)
+        steps.append(step)
+    count = _update_steps(
+        [(step.pk, {"status": to, **fields}) for step, fields in changes],
+        allowed_from=allowed,
+        match={"run_id": journal.run_id},
+    )
+    if count != len(steps):
+        raise StepConflict(f"{len(steps) - count} of {len(steps)} steps left {allowed} meanwhile")
+    for step in steps:
+        journal.append(events.STEP_STATUS, step_payload(step))
+
+
+# Hot path SQL. The ORM's query compilation costs more than SQLite's execution here (and
+# `bulk_update` builds a CASE per field and row), so the few statements every step
+# transition runs are written once and executed with `executemany`. Values go through each
+# field's own `get_db_prep_save`, exactly as the ORM would write them.
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+_RUN = '"engine_run"'
+_STEPS = '"engine_steprun"'
+_EVENTS = '"engine_runevent"'
+
+
+def _execute(sql: str, params: list[Any]) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _lock_run(run_id: int) -> tuple[Any, ...]:
+    names = ("last_seq", "status", "cancel_requested", "created_at", "error")
+    columns = ", ".join(_q(n) for n in names)
+    sql = f"SELECT {columns} FROM {_RUN} WHERE {_q('id')} = %s"  # noqa: S608
+    if connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [run_id])
+        row = cursor.fetchone()
+    if row is None:
+        raise Run.DoesNotExist(f"run {run_id} does not exist")
+    values = []
+    for name, value in zip(names, row, strict=True):
+        column = cast(Field, Run._meta.get_field(name)).get_col(Run._meta.db_table)
+        for converter in connection.ops.get_db_converters(column):
+            value = converter(value, column, connection)
+        values.append(value)
+    return tuple(values)
+
+
+def _prep(model: type[Any], name: str, value: Any) -> Any:
+    field = model._meta.get_field(name)
+    return field.get_db_prep_save(value, connection)
+
+
+def _column(model: type[Any], name: str) -> str:
+    return _q(model._meta.get_field(name).column)
+
+
+def _update_steps(
+    rows: Sequence[tuple[int, dict[str, Any]]],
+    *,
+    allowed_from: list[str],
+    match: dict[str, Any] | None = None,
+) -> int:
+    """Conditionally update step rows (pk, fields); the number of rows updated.
+
+    Rows are grouped by their set of field names; each group is one `executemany` of
+    `UPDATE ... SET fields WHERE id = pk AND status IN allowed_from AND match`.
+    """
+    groups: dict[tuple[str, ...], list[tuple[int, dict[str, Any]]]] = {}
+    for pk, fields in rows:
+        groups.setdefault(tuple(sorted(fields)), []).append((pk, fields))
+    conditions = sorted((match or {}).items())
+    total = 0
+    for names, members in groups.items():
+        assignments = ", ".join(f"{_column(StepRun, n)} = %s" for n in names)
+        where = [f"{_q('id')} = %s", f"{_q('status')} IN ({', '.join(['%s'] * len(allowed_from))})"]
+        where += [f"{_column(StepRun, n)} = %s" for n, _ in conditions]
+        sql = f"UPDATE {_STEPS} SET {assignments} WHERE {' AND '.join(where)}"  # noqa: S608
+        tail = [
+            *(_prep(StepRun, "status", status) for status in allowed_from),
+            *(_prep(StepRun, n, v) for n, v in conditions),
+        ]
+        params = [
+            [*(_prep(StepRun, n, fields[n]) for n in names), pk, *tail] for pk, fields in members
+        ]
+        with connection.cursor() as cursor:
+            if len(params) == 1:
+                cursor.execute(sql, params[0])
+                total += cursor.rowcount
+            else:
+                cursor.executemany(sql, params)
+                total += cursor.rowcount
+    return total
+
+
+def _insert_events(pending: list[RunEvent]) -> None:
+    names = ("run", "seq", "type", "payload", "created_at")
+    columns = ", ".join(_column(RunEvent, n) for n in names)
+    marks = ", ".join(["%s"] * len(names))
+    sql = f"INSERT INTO {_EVENTS} ({columns}) VALUES ({marks})"  # noqa: S608
+    params = [
+        [
+            event.run_id,
+            event.seq,
+            event.type,
+            _prep(RunEvent, "payload", event.payload),
+            _prep(RunEvent, "created_at", event.created_at),
+        ]
+        for event in pending
+    ]
+    with connection.cursor() as cursor:
+        if len(params) == 1:
+            cursor.execute(sql, params[0])
+        else:
+            cursor.executemany(sql, params)
 
 
 def run_transition(
@@ -101,6 +288,9 @@ def run_transition(
     run.status = to
     for name, value in fields.items():
         setattr(run, name, value)
+    if run.pk == journal.run_id:
+        journal.status = to
+        journal.error = run.error
     journal.append(events.RUN_STATUS, {"status": to, "error": run.error})
     return True
 
@@ -113,4 +303,12 @@ def step_output_events(journal: Journal, step: StepRun) -> None:
         )
 
 
-__all__ = ["Journal", "Status", "run_journal", "run_transition", "step_transition"]
+__all__ = [
+    "Journal",
+    "Status",
+    "StepConflict",
+    "run_journal",
+    "run_transition",
+    "step_transition",
+    "steps_transition",
+]

@@ -9,7 +9,8 @@ from django.conf import settings as conf
 from django.db import transaction
 
 from designer.engine.models import TERMINAL, Run, Status, StepRun
-from designer.engine.scheduler import run_advance
+from designer.engine.plan import run_plan
+from designer.engine.scheduler import advance_locked, run_advance
 from designer.engine.state import run_journal, run_transition
 from designer.pipelines.documents import node_compute
 from designer.pipelines.models import PipelineVersion
@@ -75,10 +76,13 @@ def _effective_inputs(document: dict[str, Any], given: dict[str, Any]) -> tuple[
 
 
 def _snapshot(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    components = {}
+    components, by_ref = {}, {}
     for node in document.get("nodes", []):
-        version = version_by_ref(node["component"])
-        components[node["id"]] = {"ref": version.ref, "id": version.pk, "digest": version.digest}
+        ref = node["component"]
+        if ref not in by_ref:
+            version = version_by_ref(ref)
+            by_ref[ref] = {"ref": version.ref, "id": version.pk, "digest": version.digest}
+        components[node["id"]] = dict(by_ref[ref])
     return components
 
 
@@ -132,7 +136,6 @@ def run_submit(
     except UnknownComponent as exc:
         raise RunRefused([_issue("unknown_component", str(exc))]) from None
     run = _create(pipeline_version, user, document, components, values, settings or {}, rerun_of)
-    run_advance(run_id=run.pk)
     run.refresh_from_db()
     return run
 
@@ -167,8 +170,11 @@ def _create(
             )
             for node in document.get("nodes", [])
         )
+        run_plan(run.pk, run.created_at, run=run)  # Cached for the advance and the workers.
         with run_journal(run.pk) as journal:
             run_transition(journal, run, to=Status.QUEUED, allowed_from=[Status.NOT_STARTED])
+            # Same transaction: a fully reusable run is Completed when submit returns.
+            advance_locked(journal)
     return run
 
 
