@@ -212,8 +212,9 @@ class ArtifactStore:
         dirs = self.step_dirs(run_id, node_id, attempt)
         # A redelivered attempt must not see a half-written earlier try.
         shutil.rmtree(dirs.base, ignore_errors=True)
+        dirs.base.mkdir(parents=True)
         for folder in (dirs.work, dirs.home, dirs.tmp, dirs.outputs):
-            folder.mkdir(parents=True)
+            folder.mkdir()
         for port in outputs:
             (dirs.outputs / _segment(port)).mkdir()
         dirs.log_path.touch()
@@ -249,7 +250,10 @@ class ArtifactStore:
         dirs: the attempt's directories.
         """
         for folder in (dirs.work, dirs.home, dirs.tmp):
-            shutil.rmtree(folder, ignore_errors=True)
+            try:
+                os.rmdir(folder)  # Usually empty: one system call.
+            except OSError:
+                shutil.rmtree(folder, ignore_errors=True)
 
     def relative(self, path: Path) -> str:
         """The store-relative POSIX path kept in the database for `path`.

@@ -21,7 +21,12 @@ from designer.engine.monitor import StepMonitor
 from designer.engine.plan import RunPlan, artifact_store, node_timeout, run_plan
 from designer.engine.runner import StepResult, run_step
 from designer.engine.scheduler import advance_locked
-from designer.engine.state import run_journal, step_output_events, step_transition
+from designer.engine.state import (
+    run_journal,
+    step_output_events,
+    step_transition,
+    steps_select,
+)
 from designer.registry.command import CommandRenderError, render_command
 from designer.registry.models import ComponentVersion
 from designer.registry.types import ComponentSpec
@@ -42,7 +47,7 @@ def worker_id() -> str:
 
 _STEP_FIELDS = (
     "id",
-    "run",
+    "run_id",
     "node_id",
     "status",
     "attempt",
@@ -50,7 +55,7 @@ _STEP_FIELDS = (
     "params",
     "inputs",
     "reused",
-    "reused_from",
+    "reused_from_id",
     "reason",
     "error",
     "exit_code",
@@ -64,9 +69,10 @@ def step_execute(*, step_run_id: int) -> None:
     step_run_id: the StepRun; a step that is not Queued (a duplicate delivery, a canceled
     run) is left alone.
     """
-    step = StepRun.objects.filter(pk=step_run_id, status=Status.QUEUED).only(*_STEP_FIELDS).first()
-    if step is None:
+    found = steps_select(_STEP_FIELDS, '"id" = %s AND "status" = %s', [step_run_id, Status.QUEUED])
+    if not found:
         return
+    step = found[0]
     store = artifact_store()
     log_path = store.relative(
         store.step_dirs(str(step.run_id), step.node_id, step.attempt).log_path
@@ -83,9 +89,11 @@ def step_execute(*, step_run_id: int) -> None:
         outcome = _execute(plan, step, spec, store, dirs)
     except Exception as exc:  # An engine fault must end the step, never leave it Running.
         outcome = Outcome(Status.FAILED, error=f"engine error: {type(exc).__name__}: {exc}")
+    try:
+        _finish(step, outcome)
     finally:
+        # After the finish: the next steps are already queued while this thread tidies up.
         store.clean_scratch(dirs)
-    _finish(step, outcome)
 
 
 def _claim(step: StepRun, log_path: str) -> tuple[bool, datetime | None]:

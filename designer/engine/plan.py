@@ -68,6 +68,8 @@ class RunPlan:
     force_rerun: bool
     keep_going: bool
     external: dict[str, dict[str, str]] = field(default_factory=dict)
+    # node -> cache parts of its latest earlier run in the pipeline (scheduler, on first use).
+    previous: dict[str, Any] = field(default_factory=dict)
 
     def deterministic(self, node_id: str) -> bool:
         return self.specs[node_id].is_deterministic

@@ -34,6 +34,7 @@ from designer.engine.state import (
     run_journal,
     run_transition,
     step_output_events,
+    steps_select,
     steps_transition,
 )
 
@@ -41,7 +42,7 @@ _BROKEN = (Status.FAILED, Status.SKIPPED, Status.CANCELED)
 # The columns a step transition needs (payload and conditional update); never the JSON ones.
 _STEP_FIELDS = (
     "id",
-    "run",
+    "run_id",
     "node_id",
     "status",
     "attempt",
@@ -50,7 +51,7 @@ _STEP_FIELDS = (
     "error",
     "exit_code",
     "reused",
-    "reused_from",
+    "reused_from_id",
     "reason",
 )
 
@@ -111,12 +112,13 @@ def _with_upstreams(plan: RunPlan, nodes: Iterable[str]) -> set[str]:
 
 def _load(run_id: int, nodes: set[str] | None) -> dict[str, StepRun]:
     """The run's steps (all, or those of `nodes`) by node id, without their JSON columns."""
-    rows = StepRun.objects.filter(run_id=run_id).only(*_STEP_FIELDS)
+    where, params = '"run_id" = %s', list[Any]([run_id])
     if nodes is not None:
         if not nodes:
             return {}
-        rows = rows.filter(node_id__in=sorted(nodes))
-    return {step.node_id: step for step in rows.order_by()}
+        where += f' AND "node_id" IN ({", ".join(["%s"] * len(nodes))})'
+        params += sorted(nodes)
+    return {step.node_id: step for step in steps_select(_STEP_FIELDS, where, params)}
 
 
 @dataclass
@@ -245,8 +247,9 @@ class _Advance:
     def _load_outputs(self, nodes: set[str]) -> None:
         missing = sorted(nodes - set(self.outputs))
         if missing:
-            rows = StepRun.objects.filter(run_id=self.journal.run_id, node_id__in=missing)
-            self.outputs.update(rows.order_by().values_list("node_id", "outputs"))
+            where = f'"run_id" = %s AND "node_id" IN ({", ".join(["%s"] * len(missing))})'
+            rows = steps_select(("node_id", "outputs"), where, [self.journal.run_id, *missing])
+            self.outputs.update((step.node_id, step.outputs) for step in rows)
 
     def _reuse(self, items: list[_Ready], sources: dict[str, _Source]) -> None:
         changes = []
@@ -333,18 +336,22 @@ def _reusable(keys: set[str]) -> dict[str, _Source]:
 
 
 def _previous_parts(plan: RunPlan, nodes: list[str]) -> dict[str, CacheParts]:
-    """The cache parts of the latest earlier run of each node in the same pipeline."""
+    """The cache parts of the latest earlier run of each node in the same pipeline.
+
+    Read once per run and process for every node of the run (two queries), then served
+    from the run plan: the comparison is with the runs that had recorded a key when this
+    run first needed a reason.
+    """
+    if "" not in plan.previous:
+        plan.previous.update(_previous_parts_query(plan, list(plan.order)))
+        plan.previous[""] = None
+    return {node: plan.previous[node] for node in nodes if plan.previous.get(node) is not None}
+
+
+def _previous_parts_query(plan: RunPlan, nodes: list[str]) -> dict[str, CacheParts]:
     earlier = StepRun.objects.filter(
         run__pipeline_id=plan.pipeline_id, run_id__lt=plan.run_id
     ).exclude(cache_key="")
-    if len(nodes) == 1:
-        row = (
-            earlier.filter(node_id=nodes[0])
-            .order_by("-run_id")
-            .values_list("cache_parts", flat=True)
-            .first()
-        )
-        return {nodes[0]: CacheParts.from_dict(row)} if row else {}
     latest = dict(
         earlier.filter(node_id__in=nodes)
         .order_by()

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, cast
 
 from django.db import connection, transaction
@@ -201,12 +202,57 @@ def _lock_run(run_id: int) -> tuple[Any, ...]:
     if row is None:
         raise Run.DoesNotExist(f"run {run_id} does not exist")
     values = []
-    for name, value in zip(names, row, strict=True):
-        column = cast(Field, Run._meta.get_field(name)).get_col(Run._meta.db_table)
-        for converter in connection.ops.get_db_converters(column):
-            value = converter(value, column, connection)
+    for (column, funcs), value in zip(_converters(Run, names, connection.vendor), row, strict=True):
+        for func in funcs:
+            value = func(value, column, connection)
         values.append(value)
     return tuple(values)
+
+
+@lru_cache(maxsize=64)
+def _converters(
+    model: type[Any], names: tuple[str, ...], vendor: str
+) -> list[tuple[Any, list[Any]]]:
+    """Per column: (Col, converters) as the ORM's compiler would apply them."""
+    found = []
+    for name in names:
+        column = cast(Field, model._meta.get_field(name)).get_col(model._meta.db_table)
+        converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        found.append((column, converters))
+    return found
+
+
+@lru_cache(maxsize=64)
+def _select_columns(names: tuple[str, ...]) -> tuple[tuple[str, ...], list[str], str]:
+    """Names in model field order (as `from_db` expects), their attnames, the column list."""
+    order = {f.attname: i for i, f in enumerate(StepRun._meta.concrete_fields)}
+    fields = sorted(
+        (cast(Field, StepRun._meta.get_field(n)) for n in names), key=lambda f: order[f.attname]
+    )
+    ordered = tuple(f.attname for f in fields)
+    return ordered, list(ordered), ", ".join(_q(f.column) for f in fields)
+
+
+def steps_select(names: Sequence[str], where: str, params: list[Any]) -> list[StepRun]:
+    """Steps with only the fields `names` loaded (attnames, e.g. "run_id"), by raw SQL.
+
+    where: an SQL condition on engine_steprun columns with %s placeholders for `params`.
+    """
+    names, attnames, columns = _select_columns(tuple(names))
+    sql = f"SELECT {columns} FROM {_STEPS} WHERE {where}"  # noqa: S608
+    converters = _converters(StepRun, names, connection.vendor)
+    steps = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for row in rows:
+        values = []
+        for (column, funcs), value in zip(converters, row, strict=True):
+            for func in funcs:
+                value = func(value, column, connection)
+            values.append(value)
+        steps.append(StepRun.from_db(connection.alias, attnames, values))
+    return steps
 
 
 def _prep(model: type[Any], name: str, value: Any) -> Any:
@@ -310,5 +356,6 @@ __all__ = [
     "run_journal",
     "run_transition",
     "step_transition",
+    "steps_select",
     "steps_transition",
 ]
