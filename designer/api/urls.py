@@ -89,6 +89,18 @@ urlpatterns += [
     ),
 ]
 
+# Pipeline templates, "new from template" (issue 6).
+from designer.api.views import templates  # noqa: E402
+
+urlpatterns += [
+    path("templates/", templates.TemplateListView.as_view(), name="template-list"),
+    path(
+        "templates/<slug:slug>/instantiate/",
+        templates.TemplateInstantiateView.as_view(),
+        name="template-instantiate",
+    ),
+]
+
 # Live runs (issue 5): output previews, single-file downloads, the log in chunks.
 from designer.api.views import artifacts  # noqa: E402
 

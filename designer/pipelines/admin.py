@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from designer.pipelines.models import Pipeline, PipelineVersion
+from designer.pipelines.models import Pipeline, PipelineTemplate, PipelineVersion
 
 
 class PipelineVersionInline(admin.TabularInline):
@@ -25,3 +25,10 @@ class PipelineVersionAdmin(admin.ModelAdmin):
     list_filter = ("is_valid",)
     search_fields = ("pipeline__name", "message")
     readonly_fields = ("document", "digest", "errors", "created_at")
+
+
+@admin.register(PipelineTemplate)
+class PipelineTemplateAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "created_at")
+    search_fields = ("name", "slug", "description")
+    readonly_fields = ("created_at",)

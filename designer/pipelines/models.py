@@ -47,3 +47,24 @@ class PipelineVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pipeline.name} v{self.number}"
+
+
+class PipelineTemplate(models.Model):
+    """A sample pipeline offered as "new from template" (installed by `sync_templates`)."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    document = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def node_count(self) -> int:
+        nodes = self.document.get("nodes") if isinstance(self.document, dict) else None
+        return len(nodes) if isinstance(nodes, list) else 0

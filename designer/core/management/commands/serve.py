@@ -23,6 +23,7 @@ class Command(BaseCommand):
             call_command("migrate", interactive=False, verbosity=0)
             call_command("bootstrap")
             call_command("sync_components")
+            call_command("sync_templates")
         worker = None
         if settings.EMBEDDED:
             from designer.engine.recovery import engine_recover_at_start
