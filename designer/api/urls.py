@@ -1,7 +1,7 @@
 """The REST API's routes (ARCHITECTURE.md, "Interfaces")."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from designer.api.views import auth, components, pipelines, runs
 
@@ -68,7 +68,6 @@ urlpatterns = [
     path("pipeline-schema/", pipelines.PipelineSchemaView.as_view(), name="pipeline-schema"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
 ]
 
 # Azure ML YAML import/export and dataset uploads (issue 7).
