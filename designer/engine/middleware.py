@@ -8,6 +8,11 @@ import dramatiq
 from django.conf import settings
 
 
+def tune_worker(worker: dramatiq.Worker) -> None:
+    """Redis consumers back off up to worker_timeout when idle: keep it a few ms."""
+    worker.worker_timeout = settings.ENGINE_WORKER_TIMEOUT_MS
+
+
 class EngineMiddleware(dramatiq.Middleware):
     """Declares the compute pool queues, tunes idle polling, runs the reaper beside workers.
 
@@ -22,8 +27,7 @@ class EngineMiddleware(dramatiq.Middleware):
     def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         from designer.engine.dispatch import queues_declare
 
-        # Redis consumers back off up to worker_timeout when idle: keep it a few ms.
-        worker.worker_timeout = settings.ENGINE_WORKER_TIMEOUT_MS
+        tune_worker(worker)
         queues_declare(broker)
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:

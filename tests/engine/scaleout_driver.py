@@ -4,6 +4,7 @@ python -m tests.engine.scaleout_driver setup
 python -m tests.engine.scaleout_driver submit NAME DOC_JSON [SETTINGS_JSON]  -> {"run": id}
 python -m tests.engine.scaleout_driver wait RUN_ID TIMEOUT                  -> run summary
 python -m tests.engine.scaleout_driver step RUN_ID NODE                     -> step summary
+python -m tests.engine.scaleout_driver timings RUN_ID                       -> phase medians
 """
 
 from __future__ import annotations
@@ -84,13 +85,46 @@ def wait(run_id: str, timeout: str) -> dict[str, Any]:
     }
 
 
+def timings(run_id: str) -> dict[str, Any]:
+    """Median per-step phases of a run from its timestamps (seconds)."""
+    import statistics
+
+    steps = list(StepRun.objects.filter(run_id=int(run_id), reused=False).order_by("id"))
+
+    def median(values: list[float]) -> float | None:
+        return statistics.median(values) if values else None
+
+    return {
+        "queued_to_started": median(
+            [
+                (s.started_at - s.queued_at).total_seconds()
+                for s in steps
+                if s.started_at and s.queued_at
+            ]
+        ),
+        "started_to_ended": median(
+            [
+                (s.ended_at - s.started_at).total_seconds()
+                for s in steps
+                if s.ended_at and s.started_at
+            ]
+        ),
+    }
+
+
 def step(run_id: str, node_id: str) -> dict[str, Any]:
     return step_summary(StepRun.objects.get(run_id=int(run_id), node_id=node_id))
 
 
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
-    result = {"setup": setup, "register": register, "submit": submit, "wait": wait, "step": step}[
-        command
-    ](*args)
+    commands = {
+        "setup": setup,
+        "register": register,
+        "submit": submit,
+        "wait": wait,
+        "step": step,
+        "timings": timings,
+    }
+    result = commands[command](*args)
     print(json.dumps(result))
