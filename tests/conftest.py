@@ -79,6 +79,18 @@ def chromium() -> str:
     return need_chromium()
 
 
+@pytest.fixture(scope="session")
+def playwright_browser() -> Iterator[object]:
+    """One headless Chromium per test session: Playwright's sync API allows one instance."""
+    executable = need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[None]:
     """Each database test gets its own component store and artifact folder."""

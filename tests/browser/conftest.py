@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import CHROMIUM_ARGS, need_chromium
 from tests.support.server import ROOT, ConveyorServer
 
 DIST_INDEX = ROOT / "frontend" / "dist" / "index.html"
@@ -82,14 +81,8 @@ def api(server: ConveyorServer) -> Api:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    executable = need_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+def browser(playwright_browser: Any) -> Any:
+    return playwright_browser
 
 
 @pytest.fixture(scope="session")

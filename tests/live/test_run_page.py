@@ -12,7 +12,7 @@ from urllib.parse import urlparse, urlunparse
 import pytest
 
 from tests.browser.conftest import DIST_INDEX, VIEWPORT, Api, sign_in
-from tests.conftest import CHROMIUM_ARGS, need_chromium, need_service
+from tests.conftest import need_service
 from tests.engine.cluster import Cluster, fresh_postgres
 from tests.support.server import ConveyorServer
 
@@ -114,13 +114,8 @@ def api(conveyor: ConveyorServer) -> Api:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=need_chromium(), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+def browser(playwright_browser: Any) -> Any:
+    return playwright_browser
 
 
 @pytest.fixture
