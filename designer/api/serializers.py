@@ -90,9 +90,29 @@ class ComponentVersionSerializer(serializers.Serializer):
         }
 
 
+class SpecTextField(serializers.Field):
+    """YAML text sent either as a form field or as an uploaded file."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if hasattr(data, "read"):
+            data = data.read()
+        if isinstance(data, bytes):
+            try:
+                data = data.decode("utf-8")
+            except UnicodeDecodeError:
+                raise serializers.ValidationError("The spec is not UTF-8 text.") from None
+        if not isinstance(data, str) or not data.strip():
+            raise serializers.ValidationError("Send the component YAML as text or as a file.")
+        return data
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
 class ComponentUploadSerializer(serializers.Serializer):
-    spec = serializers.CharField(
-        required=False, help_text="The component YAML as text (or send it as the file `spec_file`)."
+    spec = SpecTextField(
+        required=False,
+        help_text="The component YAML, as text or as an uploaded file (`-F spec=@component.yml`).",
     )
     spec_file = serializers.FileField(required=False)
     code = serializers.FileField(
