@@ -17,6 +17,7 @@ RUN useradd --create-home --uid 10001 conveyor && mkdir /data && chown conveyor 
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY designer/ designer/
+COPY conveyor/ conveyor/
 RUN pip install --no-cache-dir -e .
 COPY manage.py ./
 COPY components/ components/
