@@ -8,8 +8,19 @@ import { ComponentDetailPage } from "./features/components/components/ComponentD
 import { RunsPage } from "./features/runs/components/RunsPage";
 
 // The canvas (React Flow, dagre) is the heavy part: load it only on designer pages.
-const DesignerPage = lazy(() => import("./features/designer/components/DesignerPage").then((m) => ({ default: m.DesignerPage })));
-const RunPage = lazy(() => import("./features/runs/components/RunPage").then((m) => ({ default: m.RunPage })));
+const loadDesigner = () => import("./features/designer/components/DesignerPage");
+const loadRun = () => import("./features/runs/components/RunPage");
+const DesignerPage = lazy(() => loadDesigner().then((m) => ({ default: m.DesignerPage })));
+const RunPage = lazy(() => loadRun().then((m) => ({ default: m.RunPage })));
+
+/**
+ * Start downloading the chunk a deep link needs while the sign-in probe is in flight; lazy()
+ * alone would only ask for it once RequireAuth renders the route, a round trip later.
+ */
+export function preloadRoute(pathname: string): void {
+  if (/^\/pipelines\/[^/]+/.test(pathname)) void loadDesigner();
+  else if (/^\/runs\/[^/]+/.test(pathname)) void loadRun();
+}
 
 function NotFound() {
   return <div className="page"><div className="card empty"><h2>Page not found</h2></div></div>;

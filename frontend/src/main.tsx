@@ -4,9 +4,11 @@ import "@xyflow/react/dist/style.css";
 import "./styles/global.css";
 import "./styles/designer.css";
 import { useThemeStore } from "./lib/theme";
-import { App } from "./App";
+import { App, preloadRoute } from "./App";
 
 useThemeStore.getState(); // applies the saved or preferred theme before the first paint
+
+preloadRoute(window.location.pathname);
 
 createRoot(document.getElementById("root") as HTMLElement).render(
   <StrictMode>

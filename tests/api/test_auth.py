@@ -17,9 +17,10 @@ from tests.api import assert_error_shape
 
 pytestmark = pytest.mark.django_db
 
-# Public on purpose: getting a token or a session needs no session or token. They must still
-# not leak data to an anonymous caller (checked below).
-PUBLIC = {"/api/auth/token/", "/api/auth/csrf/", "/api/auth/login/"}
+# Public on purpose: getting a token or a session needs no session or token, and "who am I"
+# answers a visitor with {authenticated: false}. They must still not leak data to an
+# anonymous caller (checked below).
+PUBLIC = {"/api/auth/token/", "/api/auth/csrf/", "/api/auth/login/", "/api/auth/me/"}
 CONVERTER_VALUES = {"int": "1", "str": "load_csv", "slug": "some-slug", "path": "a/b"}
 CONVERTER_VALUES["uuid"] = "00000000-0000-0000-0000-000000000001"
 PARAM_RE = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>")
@@ -232,6 +233,23 @@ def test_a_401_names_the_token_scheme(owner: Any) -> None:
 # Session and CSRF ---------------------------------------------------------------------
 
 
+def assert_signed_out(client: APIClient) -> None:
+    response = client.get("/api/auth/me/")
+    assert response.status_code == 200
+    assert response.json() == {"authenticated": False}
+
+
+def test_a_visitor_without_a_session_is_told_they_are_not_signed_in() -> None:
+    assert_signed_out(APIClient())
+
+
+def test_a_signed_in_user_is_told_who_they_are(owner: Any) -> None:
+    client = APIClient()
+    client.force_login(owner)
+    body = client.get("/api/auth/me/").json()
+    assert body["authenticated"] is True and body["username"] == "olivia"
+
+
 def csrf_client() -> tuple[APIClient, str]:
     client = APIClient(enforce_csrf_checks=True)
     response = client.get("/api/auth/csrf/")
@@ -252,7 +270,7 @@ def test_session_login_needs_the_csrf_token(owner: Any) -> None:
     assert response.status_code == 403
     assert_error_shape(response.json())
     assert "CSRF" in response.json()["message"]
-    assert client.get("/api/auth/me/").status_code in (401, 403)
+    assert_signed_out(client)
 
 
 def test_session_login_with_csrf_signs_the_browser_in(owner: Any) -> None:
@@ -268,7 +286,7 @@ def test_session_login_with_a_wrong_password_is_refused(owner: Any) -> None:
     response = login(client, csrf, password="nope")
     assert response.status_code == 400
     assert_error_shape(response.json(), "invalid_credentials")
-    assert client.get("/api/auth/me/").status_code in (401, 403)
+    assert_signed_out(client)
 
 
 def test_a_session_write_without_the_csrf_token_is_refused(owner: Any) -> None:
@@ -294,7 +312,7 @@ def test_a_session_logout_needs_csrf_and_ends_the_session(owner: Any) -> None:
     csrf = client.cookies["csrftoken"].value
     assert client.post("/api/auth/logout/").status_code == 403
     assert client.post("/api/auth/logout/", HTTP_X_CSRFTOKEN=csrf).status_code == 204
-    assert client.get("/api/auth/me/").status_code in (401, 403)
+    assert_signed_out(client)
 
 
 def test_a_token_request_needs_no_csrf(owner: Any) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from django.core.management import call_command
 
 from designer.pipelines.models import Pipeline, PipelineTemplate
@@ -18,7 +19,27 @@ from designer.pipelines.services import document_validate
 pytestmark = pytest.mark.django_db
 
 SLUGS = sorted(path.stem for path in SAMPLES_DIR.glob("*.json"))
-NODE_WIDTH, NODE_HEIGHT = 240, 110  # the canvas' default node box
+COMPONENTS_DIR = Path(__file__).resolve().parents[2] / "components"
+PRIMITIVES = {"integer", "number", "string", "boolean"}
+
+# A node's box as the canvas draws it, in the designer and on a run page alike (the same
+# constants as frontend/src/lib/nodeGeometry.ts): header, port rows, one footer line.
+NODE_WIDTH = 240
+NODE_HEAD, PORTS_PAD, PORT_ROW, NODE_FOOT = 58, 6, 22, 27
+# Room between boxes for the edges and a run page's status ring around a node.
+GAP = 40
+
+
+def node_height(ref: str) -> int:
+    name, _, version = ref.partition("@")
+    for path in sorted((COMPONENTS_DIR / name).glob("*.yml")):
+        spec = yaml.safe_load(path.read_text())
+        if str(spec["version"]) == version:
+            inputs = spec.get("inputs") or {}
+            ports = [p for p in inputs.values() if p["type"] not in PRIMITIVES]
+            rows = max(len(ports), len(spec.get("outputs") or {}))
+            return NODE_HEAD + 2 * PORTS_PAD + rows * PORT_ROW + NODE_FOOT
+    raise AssertionError(f"no component spec for {ref} under {COMPONENTS_DIR}")
 
 
 def sync_templates() -> str:
@@ -42,10 +63,13 @@ def test_every_template_validates_against_the_live_registry(registry, slug):
 def test_every_template_is_laid_out_left_to_right_without_overlaps(slug):
     document = sample_load(SAMPLES_DIR / f"{slug}.json").document
     position = {node["id"]: node["position"] for node in document["nodes"]}
-    for a, b in itertools.combinations(position.values(), 2):
-        apart_x = abs(a["x"] - b["x"]) >= NODE_WIDTH
-        apart_y = abs(a["y"] - b["y"]) >= NODE_HEIGHT
-        assert apart_x or apart_y, f"nodes at {a} and {b} overlap"
+    height = {node["id"]: node_height(node["component"]) for node in document["nodes"]}
+    for a, b in itertools.combinations(position, 2):
+        (left, right) = sorted((a, b), key=lambda n: position[n]["x"])
+        (top, bottom) = sorted((a, b), key=lambda n: position[n]["y"])
+        apart_x = position[right]["x"] - position[left]["x"] >= NODE_WIDTH + GAP
+        apart_y = position[bottom]["y"] - position[top]["y"] >= height[top] + GAP
+        assert apart_x or apart_y, f"{a} at {position[a]} and {b} at {position[b]} overlap"
     for edge in document["edges"]:
         assert position[edge["source"]]["x"] < position[edge["target"]]["x"], edge
     assert all(node.get("display_name") for node in document["nodes"])

@@ -123,6 +123,16 @@ class LogoutView(APIView):
 
 
 class MeView(APIView):
+    """Who is signed in; a visitor without a session gets 200 {authenticated: false}.
+
+    The browser app probes this before it knows whether to show the login page, so not
+    being signed in is an answer, not an error. A bad or revoked token is still a 401.
+    """
+
+    permission_classes = [permissions.AllowAny]
+
     @extend_schema(responses={200: dict})
     def get(self, request: Request) -> Response:
-        return Response(_user_json(request.user))
+        if not request.user.is_authenticated:
+            return Response({"authenticated": False})
+        return Response({"authenticated": True, **_user_json(request.user)})

@@ -3,12 +3,12 @@ import { useMe } from "../features/auth/api/auth";
 import { ApiError } from "../lib/api";
 import { AppShell } from "./AppShell";
 
-/** Loads /api/auth/me/ once per entry; 401/403 sends the user to /login?next=... */
+/** Loads /api/auth/me/ once per entry; not signed in (or a 401/403) sends the user to /login?next=... */
 export function RequireAuth() {
   const location = useLocation();
   const { data, error, loading } = useMe("me");
   if (loading && !data) return <div className="page-loading">Loading…</div>;
-  if (error instanceof ApiError && error.isAuth) {
+  if ((data && !data.authenticated) || (error instanceof ApiError && error.isAuth)) {
     const next = encodeURIComponent(location.pathname + location.search);
     return <Navigate to={`/login?next=${next}`} replace />;
   }
@@ -23,5 +23,5 @@ export function RequireAuth() {
       </div>
     );
   }
-  return <AppShell me={data ?? null} />;
+  return <AppShell me={data?.authenticated ? data : null} />;
 }

@@ -13,7 +13,7 @@ export const NODE_WIDTH = 240;
 const HEAD = 58; // .cnode-head: padding, title, sub line and border
 const PORTS_PAD = 6; // .cnode-ports vertical padding
 const ROW = 22; // .cnode-row min-height
-const FOOT = 31; // .cnode-foot "n parameters" line
+const FOOT = 27; // .cnode-foot: always one line (parameters in the designer, status on a run)
 const HANDLE = 11; // .chandle
 
 export interface NodeGeometry {
@@ -26,12 +26,11 @@ export function estimateNodeGeometry(spec: ComponentSpec): NodeGeometry {
   const inputs = Object.entries(spec.inputs ?? {});
   const ports = inputs.filter(([, p]) => !isPrimitiveType(p.type)).map(([name]) => name);
   const outputs = Object.keys(spec.outputs ?? {});
-  const hasParams = inputs.some(([, p]) => isPrimitiveType(p.type));
   const rows = Math.max(ports.length, outputs.length);
   const rowTop = (i: number) => HEAD + PORTS_PAD + i * ROW + (ROW - HANDLE) / 2;
   const handles: NodeHandle[] = [
     ...ports.map((id, i) => ({ id, type: "target" as const, position: Position.Left, x: -HANDLE / 2, y: rowTop(i), width: HANDLE, height: HANDLE })),
     ...outputs.map((id, i) => ({ id, type: "source" as const, position: Position.Right, x: NODE_WIDTH - HANDLE / 2, y: rowTop(i), width: HANDLE, height: HANDLE })),
   ];
-  return { width: NODE_WIDTH, height: HEAD + 2 * PORTS_PAD + rows * ROW + (hasParams ? FOOT : 0), handles };
+  return { width: NODE_WIDTH, height: HEAD + 2 * PORTS_PAD + rows * ROW + FOOT, handles };
 }

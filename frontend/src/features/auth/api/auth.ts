@@ -15,6 +15,9 @@ export async function login(username: string, password: string): Promise<Me> {
 
 export const logout = (): Promise<unknown> => apiFetch("/api/auth/logout/", { method: "POST", body: {} });
 
-export const fetchMe = (signal?: AbortSignal): Promise<Me> => apiFetch<Me>("/api/auth/me/", { signal });
+/** The server answers a visitor without a session with 200 {authenticated: false}, not a 401. */
+export type MeAnswer = { authenticated: false } | ({ authenticated: true } & Me);
+
+export const fetchMe = (signal?: AbortSignal): Promise<MeAnswer> => apiFetch<MeAnswer>("/api/auth/me/", { signal });
 
 export const useMe = (key: string) => useQuery(key, fetchMe);

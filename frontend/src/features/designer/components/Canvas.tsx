@@ -15,10 +15,14 @@ const nodeTypes: NodeTypes = { component: ComponentNode };
 const PRO_OPTIONS = { hideAttribution: true };
 const DELETE_KEYS = null; // handled by useDesignerShortcuts as one undo step
 const SNAP: [number, number] = [10, 10];
-// A large graph opens at a zoom where nodes are still legible, not shrunk to dots; the fit
-// button shows all of it.
+// A graph opens centred at a zoom where nodes are legible, not shrunk to dots: a small one
+// (a template) at 75% or more, where text reads as it does in the palette, a large one at
+// 35% or more; the fit button shows all of it.
 // includeHiddenNodes: fit unmeasured (off-screen, never mounted) nodes by their estimated size.
+export const SMALL_GRAPH = 40;
 const OPEN_FIT = { padding: 0.2, maxZoom: 1, minZoom: 0.35, includeHiddenNodes: true };
+export const SMALL_GRAPH_MIN_ZOOM = 0.75;
+const OPEN_FIT_SMALL = { ...OPEN_FIT, minZoom: SMALL_GRAPH_MIN_ZOOM };
 
 function toConnection(c: Connection | Edge): Connection {
   return { source: c.source, target: c.target, sourceHandle: c.sourceHandle ?? null, targetHandle: c.targetHandle ?? null };
@@ -39,7 +43,7 @@ export function Canvas() {
   const add = useAddComponent();
   useCanvasReadyMark();
   // Fit a loaded graph once; an empty canvas must not jump to the first dropped node.
-  const [fitOnInit] = useState(() => useCanvasStore.getState().nodes.length > 0);
+  const [openCount] = useState(() => useCanvasStore.getState().nodes.length);
 
   const isValidConnection = useCallback<IsValidConnection>(
     (c) => useCanvasStore.getState().checkConnection(toConnection(c)).ok,
@@ -109,8 +113,8 @@ export function Canvas() {
         snapGrid={SNAP}
         minZoom={0.05}
         maxZoom={2}
-        fitView={fitOnInit}
-        fitViewOptions={OPEN_FIT}
+        fitView={openCount > 0}
+        fitViewOptions={openCount <= SMALL_GRAPH ? OPEN_FIT_SMALL : OPEN_FIT}
         colorMode={theme}
         proOptions={PRO_OPTIONS}
         defaultEdgeOptions={{ type: "default" }}

@@ -1,4 +1,5 @@
 import { memo } from "react";
+import type { ReactNode } from "react";
 import { Handle, Position } from "@xyflow/react";
 import type { NodeProps } from "@xyflow/react";
 import type { CanvasNode } from "../../../lib/document";
@@ -7,7 +8,6 @@ import { categoryOf, typeColor } from "../../../lib/format";
 import { splitComponentRef } from "../../../lib/types";
 import type { ComponentSpec, ValidationError } from "../../../lib/types";
 import { useCanvasStore } from "../store/canvasStore";
-import { useRunStatusStore } from "../../runs/store/runStatusStore";
 
 const NO_ERRORS: ValidationError[] = [];
 
@@ -35,17 +35,29 @@ function portsOf(spec: ComponentSpec) {
   return p;
 }
 
-function ComponentNodeView({ id, data, selected }: NodeProps<CanvasNode>) {
+interface NodeCardProps {
+  id: string;
+  data: CanvasNode["data"];
+  selected: boolean;
+  /** The one-line footer: the parameter count in the designer, the step status on a run. */
+  footer?: ReactNode;
+}
+
+/**
+ * A node's card. Its height depends only on its ports (the footer line is always there), so
+ * the designer and the run page lay a graph out with the same geometry (lib/nodeGeometry.ts).
+ */
+export function NodeCard({ id, data, selected, footer }: NodeCardProps) {
   const doc = data.doc;
   const spec = useCanvasStore((s) => s.specs[doc.component]);
   const errors = useCanvasStore((s) => s.errorsByNode[id] ?? NO_ERRORS);
   const defaultCompute = useCanvasStore((s) => s.meta.settings?.default_compute);
-  const status = useRunStatusStore((s) => s.byNode[id]);
   const [name, version] = splitComponentRef(doc.component);
   const ports = spec ? portsOf(spec) : null;
   const rows = ports ? Math.max(ports.inputs.length, ports.outputs.length) : 0;
   const badPorts = new Set(errors.map((e) => e.port).filter(Boolean));
   const setCount = Object.keys(doc.inputs).length;
+  const title = doc.display_name || name;
 
   return (
     <div
@@ -54,16 +66,15 @@ function ComponentNodeView({ id, data, selected }: NodeProps<CanvasNode>) {
       data-testid={`node-${id}`}
     >
       <div className="cnode-head">
-        <div className="cnode-title" title={doc.display_name}>{doc.display_name || name}</div>
+        <div className="cnode-title" title={title}>{title}</div>
         <div className="cnode-sub">
           <span className="cnode-ref" title={doc.component}>{name}</span>
           <span className="cnode-ver">v{version}</span>
           <span className={`cnode-compute${doc.compute ? " explicit" : ""}`} title="Compute pool">{doc.compute ?? defaultCompute ?? "default"}</span>
         </div>
         {errors.length > 0 && <span className="cnode-errbadge" title={errors.map((e) => e.message).join("\n")}>{errors.length}</span>}
-        {status && <span className={`cnode-status status-${status}`}>{status}</span>}
       </div>
-      {ports ? (
+      {ports && (
         <div className="cnode-ports">
           {Array.from({ length: rows }, (_, i) => {
             const inp = ports.inputs[i];
@@ -99,15 +110,22 @@ function ComponentNodeView({ id, data, selected }: NodeProps<CanvasNode>) {
               </div>
             );
           })}
-          {ports.params > 0 && (
-            <div className="cnode-foot">{ports.params} parameter{ports.params === 1 ? "" : "s"}{setCount ? ` · ${setCount} set` : ""}</div>
-          )}
         </div>
-      ) : (
-        <div className="cnode-foot">Component spec unavailable (not in the registry)</div>
       )}
+      <div className="cnode-foot">
+        {footer ??
+          (!ports
+            ? "Component spec unavailable (not in the registry)"
+            : ports.params
+              ? `${ports.params} parameter${ports.params === 1 ? "" : "s"}${setCount ? ` · ${setCount} set` : ""}`
+              : "No parameters")}
+      </div>
     </div>
   );
+}
+
+function ComponentNodeView({ id, data, selected }: NodeProps<CanvasNode>) {
+  return <NodeCard id={id} data={data} selected={selected} />;
 }
 
 const CATEGORY_COLORS = ["#6366f1", "#0ea5e9", "#10b981", "#f59e0b", "#ec4899", "#8b5cf6", "#14b8a6", "#ef4444"];

@@ -3,7 +3,7 @@ import { useNavigate, useParams } from "react-router-dom";
 import { ReactFlowProvider } from "@xyflow/react";
 import { selectDirty, useCanvasStore } from "../store/canvasStore";
 import { Palette } from "./Palette";
-import { Canvas } from "./Canvas";
+import { Canvas, SMALL_GRAPH, SMALL_GRAPH_MIN_ZOOM } from "./Canvas";
 import { PropertiesPanel } from "./PropertiesPanel";
 import { DesignerToolbar } from "./DesignerToolbar";
 import { ValidationPanel } from "./ValidationPanel";
@@ -52,8 +52,9 @@ function DesignerInner() {
   // The canvas fits a graph when it mounts; this refits one loaded into a mounted canvas.
   const refit = useCallback(() => {
     // An empty canvas is not fitted: the timer could fire after the first drop and move it.
-    if (!useCanvasStore.getState().nodes.length) return;
-    window.setTimeout(() => fitRef.current(), 50);
+    const count = useCanvasStore.getState().nodes.length;
+    if (!count) return;
+    window.setTimeout(() => fitRef.current(count <= SMALL_GRAPH ? { minZoom: SMALL_GRAPH_MIN_ZOOM } : {}), 50);
   }, []);
 
   useEffect(() => {

@@ -9,7 +9,7 @@ const PADDING = 0.2;
  * measured, which never happens for the off-screen nodes of a large graph (they are not
  * mounted); this uses their estimated size instead.
  */
-export function useFitAll(): (opts?: { duration?: number }) => void {
+export function useFitAll(): (opts?: { duration?: number; minZoom?: number }) => void {
   const rf = useReactFlow<CanvasNode, CanvasEdge>();
   const store = useStoreApi<CanvasNode, CanvasEdge>();
   return useCallback(
@@ -17,7 +17,8 @@ export function useFitAll(): (opts?: { duration?: number }) => void {
       const nodes = rf.getNodes();
       if (!nodes.length) return;
       const { width, height, minZoom, maxZoom } = store.getState();
-      const viewport = getViewportForBounds(rf.getNodesBounds(nodes), width, height, minZoom, Math.min(1, maxZoom), PADDING);
+      const floor = Math.max(minZoom, opts.minZoom ?? minZoom);
+      const viewport = getViewportForBounds(rf.getNodesBounds(nodes), width, height, floor, Math.min(1, maxZoom), PADDING);
       void rf.setViewport(viewport, { duration: opts.duration });
     },
     [rf, store],

@@ -100,7 +100,7 @@ export function PipelinesPage() {
           <ul className="template-list">
             {templates.data?.map((t) => (
               <li key={t.slug}>
-                <button className="template-item" onClick={() => onTemplate(t)}>
+                <button className="template-item" onClick={() => onTemplate(t)} data-testid={`template-${t.slug}`}>
                   <span className="strong">{t.name}</span>
                   <span className="muted small">{t.description}</span>
                 </button>

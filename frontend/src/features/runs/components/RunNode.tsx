@@ -1,7 +1,7 @@
 import { memo } from "react";
 import type { NodeProps } from "@xyflow/react";
 import { Link } from "react-router-dom";
-import { ComponentNode } from "../../designer/components/ComponentNode";
+import { NodeCard } from "../../designer/components/ComponentNode";
 import type { CanvasNode } from "../../../lib/document";
 import { useRunStatusStore } from "../store/runStatusStore";
 import { nodeStatus } from "../store/runView";
@@ -36,19 +36,19 @@ function NodeFooter({ step }: { step: StepView }) {
   }
 }
 
-/** The designer's node, read-only, with the step's live status underneath. */
-function RunNodeView(props: NodeProps<CanvasNode>) {
-  const step = useRunStatusStore((s) => s.steps[props.id]);
+/** The designer's node card, read-only, its footer line showing the step's live status. */
+function RunNodeView({ id, data, selected }: NodeProps<CanvasNode>) {
+  const step = useRunStatusStore((s) => s.steps[id]);
   const status = step ? nodeStatus(step) : "NotStarted";
+  const footer = (
+    <span className="run-node-foot" data-testid={`run-node-status-${id}`}>
+      <span className={`run-dot run-dot-${status}`} />
+      {step ? <NodeFooter step={step} /> : "Not started"}
+    </span>
+  );
   return (
-    <div className={`run-node run-${status}`} data-testid={`run-node-${props.id}`} data-status={status}>
-      <ComponentNode {...props} />
-      {step && (
-        <div className="run-node-foot">
-          <span className={`run-dot run-dot-${status}`} />
-          <NodeFooter step={step} />
-        </div>
-      )}
+    <div className={`run-node run-${status}`} data-testid={`run-node-${id}`} data-status={status}>
+      <NodeCard id={id} data={data} selected={selected} footer={footer} />
     </div>
   );
 }
