@@ -1,4 +1,4 @@
-import { lazy, Suspense } from "react";
+import { Suspense } from "react";
 import { createBrowserRouter, Navigate, RouterProvider } from "react-router-dom";
 import { RequireAuth } from "./components/RequireAuth";
 import { LoginPage } from "./features/auth/components/LoginPage";
@@ -6,20 +6,22 @@ import { PipelinesPage } from "./features/pipelines/components/PipelinesPage";
 import { ComponentsPage } from "./features/components/components/ComponentsPage";
 import { ComponentDetailPage } from "./features/components/components/ComponentDetailPage";
 import { RunsPage } from "./features/runs/components/RunsPage";
+import { preloadable } from "./lib/preloadable";
 
 // The canvas (React Flow, dagre) is the heavy part: load it only on designer pages.
-const loadDesigner = () => import("./features/designer/components/DesignerPage");
-const loadRun = () => import("./features/runs/components/RunPage");
-const DesignerPage = lazy(() => loadDesigner().then((m) => ({ default: m.DesignerPage })));
-const RunPage = lazy(() => loadRun().then((m) => ({ default: m.RunPage })));
+const designer = preloadable(() => import("./features/designer/components/DesignerPage"), (m) => m.DesignerPage);
+const run = preloadable(() => import("./features/runs/components/RunPage"), (m) => m.RunPage);
+const DesignerPage = designer.Component;
+const RunPage = run.Component;
 
 /**
  * Start downloading the chunk a deep link needs while the sign-in probe is in flight; lazy()
- * alone would only ask for it once RequireAuth renders the route, a round trip later.
+ * alone would only ask for it once RequireAuth renders the route, a round trip later. The
+ * lists fetch the page their rows open, so that opening one does not show "Loading…".
  */
 export function preloadRoute(pathname: string): void {
-  if (/^\/pipelines\/[^/]+/.test(pathname)) void loadDesigner();
-  else if (/^\/runs\/[^/]+/.test(pathname)) void loadRun();
+  if (/^\/pipelines(\/|$)/.test(pathname)) void designer.preload();
+  else if (/^\/runs(\/|$)/.test(pathname)) void run.preload();
 }
 
 function NotFound() {

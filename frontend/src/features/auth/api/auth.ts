@@ -20,4 +20,18 @@ export type MeAnswer = { authenticated: false } | ({ authenticated: true } & Me)
 
 export const fetchMe = (signal?: AbortSignal): Promise<MeAnswer> => apiFetch<MeAnswer>("/api/auth/me/", { signal });
 
-export const useMe = (key: string) => useQuery(key, fetchMe);
+let early: Promise<MeAnswer> | null = null;
+
+/** Ask who is signed in before React first renders (main.tsx); the first useMe takes the answer. */
+export function probeMe(): void {
+  early = fetchMe();
+  early.catch(() => undefined); // useMe reports it
+}
+
+function takeMe(signal: AbortSignal): Promise<MeAnswer> {
+  const answer = early ?? fetchMe(signal);
+  early = null;
+  return answer;
+}
+
+export const useMe = (key: string) => useQuery(key, takeMe);
