@@ -43,4 +43,4 @@ pytest: install frontend
 test: lint pytest
 
 clean:
-	rm -rf $(VENV) frontend/node_modules frontend/dist var/test.sqlite3
+	rm -rf $(VENV) frontend/node_modules frontend/dist var/test-*.sqlite3*
