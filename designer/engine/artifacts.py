@@ -182,6 +182,7 @@ class ArtifactStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._resolved_root: Path | None = None
 
     def step_dirs(self, run_id: str, node_id: str, attempt: int) -> StepDirs:
         """The paths of a step attempt, without touching the disk.
@@ -210,14 +211,18 @@ class ArtifactStore:
         outputs: output port name -> port type; one empty folder is made per port.
         """
         dirs = self.step_dirs(run_id, node_id, attempt)
-        # A redelivered attempt must not see a half-written earlier try.
-        shutil.rmtree(dirs.base, ignore_errors=True)
-        dirs.base.mkdir(parents=True)
-        for folder in (dirs.work, dirs.home, dirs.tmp, dirs.outputs):
-            folder.mkdir()
+        base = str(dirs.base)
+        try:
+            os.makedirs(base)
+        except FileExistsError:
+            # A redelivered attempt must not see a half-written earlier try.
+            shutil.rmtree(base, ignore_errors=True)
+            os.makedirs(base)
+        for folder in ("work", "home", "tmp", "outputs"):
+            os.mkdir(os.path.join(base, folder))
         for port in outputs:
-            (dirs.outputs / _segment(port)).mkdir()
-        dirs.log_path.touch()
+            os.mkdir(os.path.join(base, "outputs", _segment(port)))
+        os.close(os.open(os.path.join(base, "step.log"), os.O_WRONLY | os.O_CREAT, 0o666))
         return dirs
 
     def output_path(
@@ -260,7 +265,21 @@ class ArtifactStore:
 
         path: a path inside the store.
         """
-        return path.resolve().relative_to(self.root.resolve()).as_posix()
+        root = self._resolved_root
+        if root is None:
+            root = self._resolved_root = self.root.resolve()
+        # The engine's own paths are built under the root from checked segments: when the
+        # path lies lexically under the root and holds no symlink below it, the resolved
+        # answer is the lexical one (checked with one lstat per level, no realpath walk).
+        if path.is_absolute() and ".." not in path.parts:
+            for base in (self.root, root):
+                try:
+                    inside = path.relative_to(base)
+                except ValueError:
+                    continue
+                if not _has_symlink(base, inside):
+                    return inside.as_posix()
+        return path.resolve().relative_to(root).as_posix()
 
     def resolve(self, relative: str) -> Path:
         """`safe_resolve` under this store's root.
@@ -279,6 +298,19 @@ class ArtifactStore:
             return self.resolve(relative).exists()
         except (ValueError, OSError):
             return False
+
+
+def _has_symlink(base: Path, inside: PurePosixPath | Path) -> bool:
+    """Whether a component of `inside` below `base` is a symlink (a missing one is not)."""
+    current = str(base)
+    for part in inside.parts:
+        current = os.path.join(current, part)
+        try:
+            if stat.S_ISLNK(os.lstat(current).st_mode):
+                return True
+        except OSError:
+            return False  # Not there: resolve() would keep the rest lexically too.
+    return False
 
 
 def _segment(name: str) -> str:

@@ -6,6 +6,8 @@ from typing import Any
 
 import dramatiq
 from django.conf import settings
+from django.db import connections
+from django_dramatiq.middleware import DbConnectionsMiddleware
 
 
 def tune_worker(worker: dramatiq.Worker) -> None:
@@ -41,3 +43,37 @@ class EngineMiddleware(dramatiq.Middleware):
         reaper = self.reapers.pop(id(worker), None)
         if reaper is not None:
             reaper.stop()
+
+
+def connections_tidy() -> None:
+    """`close_old_connections` for a thread that keeps its connections: closes the calling
+    thread's unusable, errored or autocommit-changed connections and those older than a
+    positive CONN_MAX_AGE, but not every connection when CONN_MAX_AGE is 0."""
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is not None and conn.settings_dict.get("CONN_MAX_AGE") == 0:
+            conn.close_at = None  # not obsolete by age; the other checks still apply
+        conn.close_if_unusable_or_obsolete()
+
+
+class KeepConnections(DbConnectionsMiddleware):
+    """Embedded workers: keep each worker thread's database connection between messages.
+
+    `DbConnectionsMiddleware` closes a connection after every message when CONN_MAX_AGE is
+    0 (the embedded SQLite default), so every step reconnected (and re-ran the SQLite
+    PRAGMAs). This one still closes a connection that is unusable, errored or left in a
+    changed autocommit state, and honours a positive CONN_MAX_AGE; the connections are
+    closed when the worker threads stop, as before.
+    """
+
+    def _tidy_connections(self, *args: Any, **kwargs: Any) -> None:
+        connections_tidy()
+
+    before_process_message = _tidy_connections
+    after_process_message = _tidy_connections
+
+
+def connections_keep(broker: dramatiq.Broker) -> None:
+    """Swap the broker's DbConnectionsMiddleware for KeepConnections (embedded mode only)."""
+    broker.middleware = [
+        KeepConnections() if type(m) is DbConnectionsMiddleware else m for m in broker.middleware
+    ]

@@ -12,11 +12,12 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from designer.engine import events
+from designer.engine.middleware import connections_tidy
 from designer.engine.models import Run, Status, StepRun
 from designer.engine.state import run_journal
 
@@ -38,7 +39,11 @@ class StepMonitor:
         self._busy = threading.Lock()  # One tick or final flush at a time.
         self._lines: list[list[str]] = []
         self._pid: int | None = None
-        self._next_beat = self._next_poll = time.monotonic()
+        # The claim just wrote the heartbeat and checked cancellation under the run lock:
+        # the first beat and poll are due one interval later (a short step needs neither).
+        now = time.monotonic()
+        self._next_beat = now + settings.ENGINE_HEARTBEAT_INTERVAL
+        self._next_poll = now + settings.ENGINE_CANCEL_POLL
         self._stopped = False
 
     def line(self, stream: str, text: str) -> None:
@@ -136,7 +141,7 @@ class _Hub(threading.Thread):
             time.sleep(LOG_BATCH_SECONDS)
             with self._lock:
                 monitors = list(self._monitors.values())
-            close_old_connections()
+            connections_tidy()  # Kept while steps run; closed above once idle.
             for monitor in monitors:
                 try:
                     monitor.tick()

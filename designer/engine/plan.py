@@ -12,7 +12,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +76,14 @@ class RunPlan:
 
 
 def artifact_store() -> ArtifactStore:
-    return ArtifactStore(Path(settings.ARTIFACTS_DIR))
+    """The store at settings.ARTIFACTS_DIR (one object per root, so its resolved root is
+    computed once)."""
+    return _store_at(str(settings.ARTIFACTS_DIR))
+
+
+@lru_cache(maxsize=8)
+def _store_at(root: str) -> ArtifactStore:
+    return ArtifactStore(Path(root))
 
 
 def component_spec(component: dict[str, Any]) -> ComponentSpec:

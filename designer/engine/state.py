@@ -19,7 +19,8 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, cast
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field
 from django.utils import timezone
 
@@ -175,7 +176,17 @@ def steps_transition(
 # field's own `get_db_prep_save`, exactly as the ORM would write them.
 
 
+def _conn() -> BaseDatabaseWrapper:
+    """This thread's connection (one thread-local lookup, not one per attribute access)."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
 def _q(name: str) -> str:
+    return _quote(connection.vendor, name)
+
+
+@lru_cache(maxsize=512)
+def _quote(vendor: str, name: str) -> str:
     return connection.ops.quote_name(name)
 
 
@@ -190,21 +201,26 @@ def _execute(sql: str, params: list[Any]) -> int:
         return cursor.rowcount
 
 
-def _lock_run(run_id: int) -> tuple[Any, ...]:
+@lru_cache(maxsize=8)
+def _lock_sql(vendor: str, for_update: bool) -> str:
     names = ("last_seq", "status", "cancel_requested", "created_at", "error")
     columns = ", ".join(_q(n) for n in names)
     sql = f"SELECT {columns} FROM {_RUN} WHERE {_q('id')} = %s"  # noqa: S608
-    if connection.features.has_select_for_update:
-        sql += " FOR UPDATE"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [run_id])
+    return sql + " FOR UPDATE" if for_update else sql
+
+
+def _lock_run(run_id: int) -> tuple[Any, ...]:
+    names = ("last_seq", "status", "cancel_requested", "created_at", "error")
+    conn = _conn()
+    with conn.cursor() as cursor:
+        cursor.execute(_lock_sql(conn.vendor, conn.features.has_select_for_update), [run_id])
         row = cursor.fetchone()
     if row is None:
         raise Run.DoesNotExist(f"run {run_id} does not exist")
     values = []
-    for (column, funcs), value in zip(_converters(Run, names, connection.vendor), row, strict=True):
+    for (column, funcs), value in zip(_converters(Run, names, conn.vendor), row, strict=True):
         for func in funcs:
-            value = func(value, column, connection)
+            value = func(value, column, conn)
         values.append(value)
     return tuple(values)
 
@@ -240,28 +256,43 @@ def steps_select(names: Sequence[str], where: str, params: list[Any]) -> list[St
     """
     names, attnames, columns = _select_columns(tuple(names))
     sql = f"SELECT {columns} FROM {_STEPS} WHERE {where}"  # noqa: S608
-    converters = _converters(StepRun, names, connection.vendor)
+    conn = _conn()
+    converters = _converters(StepRun, names, conn.vendor)
     steps = []
-    with connection.cursor() as cursor:
+    with conn.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    alias = conn.alias
     for row in rows:
         values = []
         for (column, funcs), value in zip(converters, row, strict=True):
             for func in funcs:
-                value = func(value, column, connection)
+                value = func(value, column, conn)
             values.append(value)
-        steps.append(StepRun.from_db(connection.alias, attnames, values))
+        steps.append(StepRun.from_db(alias, attnames, values))
     return steps
 
 
-def _prep(model: type[Any], name: str, value: Any) -> Any:
-    field = model._meta.get_field(name)
-    return field.get_db_prep_save(value, connection)
+@lru_cache(maxsize=256)
+def _field(model: type[Any], name: str) -> Field:
+    return cast(Field, model._meta.get_field(name))
 
 
-def _column(model: type[Any], name: str) -> str:
-    return _q(model._meta.get_field(name).column)
+def _prep(model: Any, name: str, value: Any) -> Any:
+    return _field(model, name).get_db_prep_save(value, connection)
+
+
+def _column(model: Any, name: str) -> str:
+    return _q(_field(model, name).column)
+
+
+@lru_cache(maxsize=256)
+def _update_sql(vendor: str, names: tuple[str, ...], allowed: int, match: tuple[str, ...]) -> str:
+    """`UPDATE steps SET names WHERE id = %s AND status IN (allowed x %s) AND match = %s`."""
+    assignments = ", ".join(f"{_column(StepRun, n)} = %s" for n in names)
+    where = [f"{_q('id')} = %s", f"{_q('status')} IN ({', '.join(['%s'] * allowed)})"]
+    where += [f"{_column(StepRun, n)} = %s" for n in match]
+    return f"UPDATE {_STEPS} SET {assignments} WHERE {' AND '.join(where)}"  # noqa: S608
 
 
 def _update_steps(
@@ -279,20 +310,21 @@ def _update_steps(
     for pk, fields in rows:
         groups.setdefault(tuple(sorted(fields)), []).append((pk, fields))
     conditions = sorted((match or {}).items())
+    conn = _conn()
+    vendor = conn.vendor
+    tail = [
+        *(_field(StepRun, "status").get_db_prep_save(status, conn) for status in allowed_from),
+        *(_field(StepRun, n).get_db_prep_save(v, conn) for n, v in conditions),
+    ]
     total = 0
     for names, members in groups.items():
-        assignments = ", ".join(f"{_column(StepRun, n)} = %s" for n in names)
-        where = [f"{_q('id')} = %s", f"{_q('status')} IN ({', '.join(['%s'] * len(allowed_from))})"]
-        where += [f"{_column(StepRun, n)} = %s" for n, _ in conditions]
-        sql = f"UPDATE {_STEPS} SET {assignments} WHERE {' AND '.join(where)}"  # noqa: S608
-        tail = [
-            *(_prep(StepRun, "status", status) for status in allowed_from),
-            *(_prep(StepRun, n, v) for n, v in conditions),
-        ]
+        sql = _update_sql(vendor, names, len(allowed_from), tuple(n for n, _ in conditions))
+        prep = [_field(StepRun, n).get_db_prep_save for n in names]
         params = [
-            [*(_prep(StepRun, n, fields[n]) for n in names), pk, *tail] for pk, fields in members
+            [*(f(fields[n], conn) for f, n in zip(prep, names, strict=True)), pk, *tail]
+            for pk, fields in members
         ]
-        with connection.cursor() as cursor:
+        with conn.cursor() as cursor:
             if len(params) == 1:
                 cursor.execute(sql, params[0])
                 total += cursor.rowcount
@@ -302,26 +334,33 @@ def _update_steps(
     return total
 
 
-def _insert_events(pending: list[RunEvent]) -> None:
+@lru_cache(maxsize=8)
+def _insert_sql(vendor: str) -> str:
     names = ("run", "seq", "type", "payload", "created_at")
     columns = ", ".join(_column(RunEvent, n) for n in names)
     marks = ", ".join(["%s"] * len(names))
-    sql = f"INSERT INTO {_EVENTS} ({columns}) VALUES ({marks})"  # noqa: S608
+    return f"INSERT INTO {_EVENTS} ({columns}) VALUES ({marks})"  # noqa: S608
+
+
+def _insert_events(pending: list[RunEvent]) -> None:
+    conn = _conn()
+    payload = _field(RunEvent, "payload").get_db_prep_save
+    created = _field(RunEvent, "created_at").get_db_prep_save
     params = [
         [
             event.run_id,
             event.seq,
             event.type,
-            _prep(RunEvent, "payload", event.payload),
-            _prep(RunEvent, "created_at", event.created_at),
+            payload(event.payload, conn),
+            created(event.created_at, conn),
         ]
         for event in pending
     ]
-    with connection.cursor() as cursor:
+    with conn.cursor() as cursor:
         if len(params) == 1:
-            cursor.execute(sql, params[0])
+            cursor.execute(_insert_sql(conn.vendor), params[0])
         else:
-            cursor.executemany(sql, params)
+            cursor.executemany(_insert_sql(conn.vendor), params)
 
 
 def run_transition(

@@ -14,10 +14,11 @@ def embedded_worker_start(*, threads: int | None = None) -> dramatiq.Worker:
     threads: how many steps may run at once (default settings.WORKER_THREADS).
     """
     import designer.engine.tasks  # noqa: F401  (declares the actor and the pool queues)
+    from designer.engine.middleware import connections_keep
 
-    worker = dramatiq.Worker(
-        dramatiq.get_broker(), worker_threads=threads or settings.WORKER_THREADS
-    )
+    broker = dramatiq.get_broker()
+    connections_keep(broker)
+    worker = dramatiq.Worker(broker, worker_threads=threads or settings.WORKER_THREADS)
     worker.start()
     _workers.append(worker)
     return worker
