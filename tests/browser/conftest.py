@@ -17,6 +17,8 @@ DIST_INDEX = ROOT / "frontend" / "dist" / "index.html"
 SCREENSHOTS = ROOT / "test-results" / "screenshots"
 FIXTURES = ROOT / "tests" / "fixtures" / "pipelines"
 VIEWPORT = {"width": 1440, "height": 900}
+# Small enough that a test can send a real over-limit upload and see the server's 413.
+UPLOAD_MAX_BYTES = 1_000_000
 
 pytestmark = pytest.mark.browser
 
@@ -70,7 +72,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConveyorServer]
             f"{DIST_INDEX} is missing: build the front end first "
             "(cd frontend && npm ci && npm run build, or `make test`)."
         )
-    running = ConveyorServer(home=tmp_path_factory.mktemp("conveyor-home")).start()
+    running = ConveyorServer(
+        home=tmp_path_factory.mktemp("conveyor-home"),
+        env_extra={"CONVEYOR_UPLOAD_MAX_BYTES": str(UPLOAD_MAX_BYTES)},
+    ).start()
     yield running
     running.stop()
 

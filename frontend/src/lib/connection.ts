@@ -21,6 +21,13 @@ export function isPrimitiveType(type: string | undefined): boolean {
   return type !== undefined && PRIMITIVE_TYPES.has(type);
 }
 
+/** Data types: a pipeline input of one of these takes a path (typed, or from an upload). */
+export const DATA_TYPES: ReadonlySet<string> = new Set(["uri_file", "uri_folder", "mltable", "mlflow_model", "custom_model"]);
+
+export function isDataType(type: string | undefined): boolean {
+  return type !== undefined && DATA_TYPES.has(type);
+}
+
 export type ConnectionRefusal =
   | "unknown_port"
   | "primitive_port"

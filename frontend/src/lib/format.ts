@@ -24,3 +24,17 @@ const TYPE_COLORS: Record<string, string> = {
 export function typeColor(type: string | undefined): string {
   return (type && TYPE_COLORS[type]) || "#94a3b8";
 }
+
+/** 1536 -> "1.5 kB": decimal units, as file managers show them. */
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n) || n < 0) return "";
+  if (n < 1000) return `${n} B`;
+  const units = ["kB", "MB", "GB", "TB"];
+  let v = n / 1000;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i += 1;
+  }
+  return `${v >= 100 ? Math.round(v) : v.toFixed(1).replace(/\.0$/, "")} ${units[i]}`;
+}

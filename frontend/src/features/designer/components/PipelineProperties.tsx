@@ -1,7 +1,9 @@
 import { useState } from "react";
 import { useCanvasStore } from "../store/canvasStore";
 import { uniqueName } from "../../../lib/nodeId";
-import type { Meta, PipelineInput } from "../../../lib/types";
+import type { Meta, PipelineInput, Primitive } from "../../../lib/types";
+import { isDataType } from "../../../lib/connection";
+import { DatasetPathField } from "../../datasets/components/DatasetPathField";
 import { TypedInput, checkValue } from "./fields";
 import { Icon } from "./icons";
 
@@ -62,6 +64,12 @@ export function PipelineProperties({ meta }: { meta: Meta }) {
           {Object.keys(doc.inputs).length === 0 && <div className="muted small">None. Use the link button next to a node parameter to promote it.</div>}
           {Object.entries(doc.inputs).map(([name, inp]) => {
             const err = checkValue({ type: inp.type }, inp.default ?? undefined);
+            const setDefault = (v: Primitive | undefined) => setInput(name, (i) => {
+              const next = { ...i };
+              if (v === undefined) delete next.default;
+              else next.default = v;
+              return next;
+            }, `pi-default:${name}`);
             return (
               <div className="pinput" key={name} data-testid={`pipeline-input-${name}`}>
                 <div className="pinput-row">
@@ -75,15 +83,15 @@ export function PipelineProperties({ meta }: { meta: Meta }) {
                     </button>
                   )}
                 </div>
-                <div className="pinput-row">
+                <div className={`pinput-row${isDataType(inp.type) ? " is-data" : ""}`}>
                   <span className="muted small">default</span>
-                  <TypedInput type={inp.type} value={inp.default ?? undefined} placeholder="none" invalid={!!err} disabled={readOnly}
-                    onChange={(v) => setInput(name, (i) => {
-                      const next = { ...i };
-                      if (v === undefined) delete next.default;
-                      else next.default = v;
-                      return next;
-                    }, `pi-default:${name}`)} />
+                  {isDataType(inp.type) ? (
+                    <DatasetPathField name={name} value={inp.default ?? undefined} placeholder="none" invalid={!!err} disabled={readOnly} compact
+                      onChange={setDefault} />
+                  ) : (
+                    <TypedInput type={inp.type} value={inp.default ?? undefined} placeholder="none" invalid={!!err} disabled={readOnly}
+                      onChange={setDefault} />
+                  )}
                   <label className="check small" title="optional">
                     <input type="checkbox" checked={!!inp.optional} onChange={(e) => setInput(name, (i) => ({ ...i, optional: e.target.checked }))} /> optional
                   </label>

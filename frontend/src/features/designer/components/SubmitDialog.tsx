@@ -1,6 +1,8 @@
-import { useState } from "react";
+import { useCallback, useState } from "react";
 import { Dialog } from "../../../components/Dialog";
 import type { PipelineInput, Primitive } from "../../../lib/types";
+import { isDataType } from "../../../lib/connection";
+import { DatasetPathField } from "../../datasets/components/DatasetPathField";
 import { TypedInput, checkValue } from "./fields";
 
 export function SubmitDialog({ inputs, version, busy, onSubmit, onClose }: {
@@ -18,7 +20,17 @@ export function SubmitDialog({ inputs, version, busy, onSubmit, onClose }: {
     if ((v === undefined || v === "") && !spec.optional) return [k, "Required"] as const;
     return [k, checkValue(spec, v)] as const;
   });
-  const ok = problems.every(([, p]) => !p);
+  // Names of the inputs whose file is still uploading: submitting now would send the old value.
+  const [uploading, setUploading] = useState<ReadonlySet<string>>(new Set());
+  const trackUpload = useCallback((name: string, busyNow: boolean) =>
+    setUploading((s) => {
+      if (s.has(name) === busyNow) return s;
+      const next = new Set(s);
+      if (busyNow) next.add(name);
+      else next.delete(name);
+      return next;
+    }), []);
+  const ok = problems.every(([, p]) => !p) && uploading.size === 0;
   const submit = () => {
     if (!ok) return;
     const out: Record<string, Primitive> = {};
@@ -29,14 +41,21 @@ export function SubmitDialog({ inputs, version, busy, onSubmit, onClose }: {
     <Dialog title={`Submit run of version ${version ?? "?"}`} onClose={onClose} testId="submit-dialog" width={480}
       footer={<>
         <button className="btn" onClick={onClose}>Cancel</button>
-        <button className="btn btn-primary" disabled={!ok || busy} onClick={submit} data-testid="btn-submit-confirm">{busy ? "Submitting…" : "Submit run"}</button>
+        <button className="btn btn-primary" disabled={!ok || busy} onClick={submit} data-testid="btn-submit-confirm">
+          {busy ? "Submitting…" : uploading.size ? "Uploading…" : "Submit run"}
+        </button>
       </>}>
       {Object.keys(inputs).length === 0 && <p className="muted">This pipeline has no inputs.</p>}
       {Object.entries(inputs).map(([k, spec], i) => (
         <div className="form-row" key={k}>
           <div className="form-label"><label>{k}{!spec.optional && <span className="required">*</span>}</label><span className="muted small">{spec.type}</span></div>
-          <TypedInput type={spec.type} value={values[k]} testId={`run-input-${k}`} invalid={!!problems[i]?.[1]}
-            onChange={(v) => setValues((s) => ({ ...s, [k]: v }))} />
+          {isDataType(spec.type) ? (
+            <DatasetPathField name={k} value={values[k]} testId={`run-input-${k}`} invalid={!!problems[i]?.[1]}
+              onChange={(v) => setValues((s) => ({ ...s, [k]: v }))} onUploadingChange={(b) => trackUpload(k, b)} />
+          ) : (
+            <TypedInput type={spec.type} value={values[k]} testId={`run-input-${k}`} invalid={!!problems[i]?.[1]}
+              onChange={(v) => setValues((s) => ({ ...s, [k]: v }))} />
+          )}
           {spec.description && <div className="form-help">{spec.description}</div>}
           {problems[i]?.[1] && <div className="form-field-error">{problems[i]?.[1]}</div>}
         </div>
