@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import queue
 import shutil
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -30,6 +33,8 @@ from designer.engine.state import (
 from designer.registry.command import CommandRenderError, render_command
 from designer.registry.models import ComponentVersion
 from designer.registry.types import ComponentSpec
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -92,8 +97,66 @@ def step_execute(*, step_run_id: int) -> None:
     try:
         _finish(step, outcome)
     finally:
-        # After the finish: the next steps are already queued while this thread tidies up.
-        store.clean_scratch(dirs)
+        # After the finish, in the background: the next steps are already queued, and
+        # their start (claim, folders, spawn) should not compete with this removal.
+        _CLEANER.put(store, dirs)
+
+
+class _ScratchCleaner:
+    """One daemon thread per process that removes finished attempts' scratch folders.
+
+    It waits `DELAY` seconds after a removal is handed over, so it runs while the next
+    step's subprocess does, not while that step is being claimed and laid out.
+    """
+
+    DELAY = 0.005
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[tuple[ArtifactStore, StepDirs] | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._pending = 0
+        self._idle = threading.Condition(self._lock)
+
+    def put(self, store: ArtifactStore, dirs: StepDirs) -> None:
+        with self._lock:
+            self._pending += 1
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="conveyor-scratch-cleaner", daemon=True
+                )
+                self._thread.start()
+        self._queue.put((store, dirs))
+
+    def drain(self, timeout: float = 30.0) -> bool:
+        """Wait until every handed-over removal is done (False on timeout)."""
+        with self._lock:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            time.sleep(self.DELAY)
+            store, dirs = item
+            try:
+                store.clean_scratch(dirs)
+            except Exception:
+                logger.exception("removing the scratch folders of %s failed", dirs.base)
+            finally:
+                with self._lock:
+                    self._pending -= 1
+                    if self._pending == 0:
+                        self._idle.notify_all()
+
+
+_CLEANER = _ScratchCleaner()
+
+
+def scratch_drain(timeout: float = 30.0) -> bool:
+    """Wait for the background removal of finished attempts' scratch folders."""
+    return _CLEANER.drain(timeout)
 
 
 def _claim(step: StepRun, log_path: str) -> tuple[bool, datetime | None]:

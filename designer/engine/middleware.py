@@ -44,6 +44,11 @@ class EngineMiddleware(dramatiq.Middleware):
         if reaper is not None:
             reaper.stop()
 
+    def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        from designer.engine.execution import scratch_drain
+
+        scratch_drain()  # Scratch folders of the last steps are removed in the background.
+
 
 def connections_tidy() -> None:
     """`close_old_connections` for a thread that keeps its connections: closes the calling

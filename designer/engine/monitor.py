@@ -22,6 +22,9 @@ from designer.engine.models import Run, Status, StepRun
 from designer.engine.state import run_journal
 
 LOG_BATCH_SECONDS = 0.1
+# The pid is diagnostics only: a step that ends sooner than this never writes it (its
+# UPDATE would be one more write transaction competing for the database per short step).
+PID_RECORD_AFTER = 1.0
 logger = logging.getLogger(__name__)
 
 
@@ -39,6 +42,7 @@ class StepMonitor:
         self._busy = threading.Lock()  # One tick or final flush at a time.
         self._lines: list[list[str]] = []
         self._pid: int | None = None
+        self._pid_due = 0.0
         # The claim just wrote the heartbeat and checked cancellation under the run lock:
         # the first beat and poll are due one interval later (a short step needs neither).
         now = time.monotonic()
@@ -53,6 +57,7 @@ class StepMonitor:
 
     def started(self, pid: int) -> None:
         """The runner's on_start hook."""
+        self._pid_due = time.monotonic() + PID_RECORD_AFTER
         self._pid = pid
 
     def start(self) -> None:
@@ -73,7 +78,7 @@ class StepMonitor:
                 return
             self._flush()
             now = time.monotonic()
-            if self._pid is not None:
+            if self._pid is not None and now >= self._pid_due:
                 self._record_pid()
             if now >= self._next_poll:
                 self._next_poll = now + settings.ENGINE_CANCEL_POLL
