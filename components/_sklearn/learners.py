@@ -1,7 +1,7 @@
 """Shared training helpers for Conveyor's built-in training components.
 
-The same file is copied into each training component's code folder (a component's code
-folder must be self-contained); components/test_learners_copies.py checks the copies agree.
+train_classifier@2, train_regressor@1 and tune_hyperparameters@1 share this code folder
+(their specs say `code: ../_sklearn`), so this module exists once.
 
 Model folder format ("conveyor-sklearn/1"):
   model.pkl   joblib dump of a fitted scikit-learn estimator or Pipeline (only scikit-learn
@@ -12,6 +12,7 @@ Model folder format ("conveyor-sklearn/1"):
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -176,3 +177,28 @@ def save_model(
     description.update(extra or {})
     (out / "model.json").write_text(json.dumps(description, indent=2))
     return description
+
+
+def training_parser(algorithms: tuple[str, ...] | list[str]) -> argparse.ArgumentParser:
+    """The arguments every training script takes (data, target, features, trees, seed, model)."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--target", required=True)
+    parser.add_argument("--features", default=None)
+    parser.add_argument("--algorithm", required=True, choices=algorithms)
+    parser.add_argument("--n-estimators", type=int, default=100)
+    parser.add_argument("--max-depth", type=int, default=None)
+    parser.add_argument("--learning-rate", type=float, default=0.1)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--model", required=True)
+    return parser
+
+
+def tree_parameters(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """Hyperparameters of the tree ensembles, which classifiers and regressors share."""
+    depth = {"max_depth": args.max_depth} if args.max_depth else {}
+    trees = {"n_estimators": args.n_estimators}
+    return {
+        "random_forest": {**trees, **depth},
+        "gradient_boosting": {**trees, "learning_rate": args.learning_rate, **depth},
+    }

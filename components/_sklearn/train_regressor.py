@@ -3,32 +3,24 @@
 import argparse
 from typing import Any
 
-from learners import REGRESSORS, make_model, read_table, save_model, split_features
+from learners import (
+    REGRESSORS,
+    make_model,
+    read_table,
+    save_model,
+    split_features,
+    training_parser,
+    tree_parameters,
+)
 
 
 def parameters(args: argparse.Namespace) -> dict[str, Any]:
-    depth = {"max_depth": args.max_depth} if args.max_depth else {}
-    trees = {"n_estimators": args.n_estimators}
-    return {
-        "linear": {},
-        "ridge": {"alpha": args.alpha},
-        "random_forest": {**trees, **depth},
-        "gradient_boosting": {**trees, "learning_rate": args.learning_rate, **depth},
-    }[args.algorithm]
+    return {"linear": {}, "ridge": {"alpha": args.alpha}, **tree_parameters(args)}[args.algorithm]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--data", required=True)
-    parser.add_argument("--target", required=True)
-    parser.add_argument("--features", default=None)
-    parser.add_argument("--algorithm", required=True, choices=REGRESSORS)
+    parser = training_parser(REGRESSORS)
     parser.add_argument("--alpha", type=float, default=1.0)
-    parser.add_argument("--n-estimators", type=int, default=100)
-    parser.add_argument("--max-depth", type=int, default=None)
-    parser.add_argument("--learning-rate", type=float, default=0.1)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--model", required=True)
     args = parser.parse_args()
     frame = read_table(args.data, "training_data")
     features, label = split_features(frame, args.target, args.features, "regression")
