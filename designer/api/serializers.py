@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from designer.pipelines.models import Pipeline, PipelineVersion
 from designer.registry.models import Component, ComponentVersion
+from designer.registry.policies import component_owner
 from designer.registry.services import sorted_versions, spec_of
 from designer.registry.types import PortSpec
 
@@ -37,6 +38,7 @@ class ComponentSerializer(serializers.Serializer):
         latest = _latest(instance)
         return {
             "name": instance.name,
+            "owner": component_owner(instance),
             "display_name": latest.display_name,
             "description": latest.description,
             "tags": latest.tags,
@@ -117,6 +119,11 @@ class ComponentUploadSerializer(serializers.Serializer):
     spec_file = serializers.FileField(required=False)
     code = serializers.FileField(
         required=False, help_text="A zip or tar.gz of the code folder's contents."
+    )
+    group = serializers.CharField(
+        required=False,
+        max_length=150,
+        help_text="A group of yours that co-owns a new component name (its members publish too).",
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import InMemoryChannelLayer
 
 from designer.engine.models import Run, RunEvent
+from designer.engine.selectors import run_for_user
 from designer.live.auth import accepted_subprotocol
 from designer.live.outbox import Outbox
 from designer.live.publish import group_name, relay
@@ -40,8 +41,7 @@ REPLAY_CHUNK = 500
 
 @database_sync_to_async
 def may_see_run(user: Any, run_id: int) -> bool:
-    runs = Run.objects.filter(pk=run_id)
-    return runs.exists() if user.is_staff else runs.filter(user=user).exists()
+    return run_for_user(user, run_id) is not None
 
 
 @database_sync_to_async

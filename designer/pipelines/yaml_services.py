@@ -21,9 +21,11 @@ from designer.pipelines.azureml_jobs import PendingComponent
 from designer.pipelines.datasets import dataset_of, dataset_store_path
 from designer.pipelines.documents import canonical_json
 from designer.pipelines.models import Pipeline, PipelineVersion
+from designer.pipelines.policies import pipeline_may_change
 from designer.pipelines.services import pipeline_create, pipeline_version_save
 from designer.pipelines.validation import validate_document
 from designer.registry.models import Component
+from designer.registry.policies import PublishForbidden
 from designer.registry.services import (
     VersionConflict,
     component_register,
@@ -105,6 +107,8 @@ def _register(pending: PendingComponent, user: Any) -> list[ImportIssue]:
             source="upload",
             user=user,
         )
+    except PublishForbidden as exc:
+        raise ImportForbidden(str(exc)) from None
     except VersionConflict as exc:
         raise YamlImportError([ImportIssue(None, None, "version_conflict", str(exc))]) from None
     except (SpecError, CodeFolderError) as exc:
@@ -124,7 +128,7 @@ def _save(document: dict[str, Any], user: Any) -> tuple[Pipeline, PipelineVersio
             name=document["name"], owner=user, document=document, message="imported from YAML"
         )
         return pipeline, pipeline.versions.get(), True, True
-    if existing.owner_id != user.pk and not user.is_staff:
+    if not pipeline_may_change(user, existing):
         raise ImportForbidden(
             f"a pipeline named {existing.name!r} belongs to {existing.owner.username}; "
             "import under another name (--name)"

@@ -13,8 +13,8 @@ class ComponentVersionInline(admin.TabularInline):
 
 @admin.register(Component)
 class ComponentAdmin(admin.ModelAdmin):
-    list_display = ("name", "created_at", "updated_at")
-    search_fields = ("name",)
+    list_display = ("name", "owner", "owner_group", "created_at", "updated_at")
+    search_fields = ("name", "owner__username", "owner_group__name")
     inlines = [ComponentVersionInline]
 
 

@@ -9,7 +9,30 @@ from django.db import models
 
 
 class Component(models.Model):
+    """A component name and who owns it (`designer.registry.policies`).
+
+    The first publisher owns the name: a user, optionally with a group whose members may
+    publish too. No owner and no group means the system: built-ins, and names whose owner
+    account was deleted; only staff publish versions of those.
+    """
+
     name = models.CharField(max_length=255, unique=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_components",
+        help_text="Who first published the name; empty for the system (built-ins).",
+    )
+    owner_group = models.ForeignKey(
+        "auth.Group",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_components",
+        help_text="Members of this group may publish versions too.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -18,6 +41,10 @@ class Component(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_system(self) -> bool:
+        return self.owner_id is None and self.owner_group_id is None
 
 
 class ComponentVersion(models.Model):

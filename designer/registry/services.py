@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 
 from designer.registry.models import Component, ComponentVersion
+from designer.registry.policies import component_publish_check
 from designer.registry.spec import parse_component_dict, parse_component_yaml
 from designer.registry.store import StagedCode, extract_archive, spec_digest, staged_code
 from designer.registry.types import ComponentSpec, ParsedSpec, Problem, SpecError
@@ -62,15 +63,19 @@ def component_register(
     code_dir: Path | None = None,
     source: str = ComponentVersion.Source.UPLOAD,
     user: Any = None,
+    group: Any = None,
 ) -> Registration:
     """Register a component version, or confirm an identical one.
 
     yaml_text: the spec. base_dir: folder the spec's `code` is relative to. code_dir: an
-    explicit code folder (an unpacked upload), which wins over `code`. Raises SpecError,
-    VersionConflict, CodeFolderError. A refused registration leaves nothing in the store.
+    explicit code folder (an unpacked upload), which wins over `code`. user: the publisher
+    (None: the server itself). group: co-owner of a new name. Raises SpecError,
+    VersionConflict, CodeFolderError, PublishForbidden. A refused registration leaves
+    nothing in the store.
     """
     parsed = parse_component_yaml(yaml_text)
     spec = parsed.spec
+    publish_check(user=user, name=spec.name, version=spec.version)
     folder = code_dir if code_dir is not None else _code_folder(spec, base_dir)
     stage = (
         staged_code(folder, Path(settings.STORE_DIR), name=spec.name)
@@ -81,6 +86,8 @@ def component_register(
         digest = spec_digest(spec.raw, staged.digest if staged else "")
         existing = _find_version(spec.name, spec.version)
         if existing is not None:
+            if existing.digest != digest:  # the owner learns of a conflict, others of the owner
+                component_publish_check(user, existing.component)
             # A conflict raises here, before anything is published.
             registration = _same_or_conflict(existing, digest, parsed.warnings)
             if staged is not None:
@@ -89,8 +96,36 @@ def component_register(
         if staged is not None:
             staged.publish()
         return _version_create(
-            parsed, yaml_text=yaml_text, digest=digest, staged=staged, source=source, user=user
+            parsed,
+            yaml_text=yaml_text,
+            digest=digest,
+            staged=staged,
+            source=source,
+            user=user,
+            group=group,
         )
+
+
+def publish_check(*, user: Any, name: str, version: str) -> None:
+    """Refuse early (before any unpacking) a new version of a name `user` does not own."""
+    if _find_version(name, version) is None:
+        component_publish_check(user, Component.objects.filter(name=name).first())
+
+
+def _component_claim(*, name: str, user: Any, group: Any, source: str) -> Component:
+    """The row for `name`, created for its first publisher; row-locked, ownership re-checked."""
+    publisher = user if getattr(user, "is_authenticated", False) else None
+    owner = {"owner": publisher, "owner_group": group if publisher is not None else None}
+    component, created = Component.objects.select_for_update().get_or_create(
+        name=name, defaults=owner
+    )
+    if created:
+        return component
+    component_publish_check(user, component)  # a concurrent first publisher may have won
+    if source == ComponentVersion.Source.BUILTIN and user is None and not component.is_system:
+        component.owner, component.owner_group = None, None  # a built-in name is the system's
+        component.save(update_fields=["owner", "owner_group"])
+    return component
 
 
 def _version_create(
@@ -101,11 +136,12 @@ def _version_create(
     staged: StagedCode | None,
     source: str,
     user: Any,
+    group: Any,
 ) -> Registration:
     spec = parsed.spec
     try:
         with transaction.atomic():
-            component, _ = Component.objects.get_or_create(name=spec.name)
+            component = _component_claim(name=spec.name, user=user, group=group, source=source)
             version = ComponentVersion.objects.create(
                 component=component,
                 version=spec.version,
@@ -150,12 +186,14 @@ def component_register_file(path: Path, *, source: str, user: Any = None) -> Reg
 
 
 def component_register_upload(
-    *, yaml_text: str, archive: IO[bytes] | None, user: Any = None
+    *, yaml_text: str, archive: IO[bytes] | None, user: Any = None, group: Any = None
 ) -> Registration:
     """Register an uploaded spec plus a zip or tar.gz of its code folder's contents."""
     if archive is None:
-        return component_register(yaml_text=yaml_text, source="upload", user=user)
-    parse_component_yaml(yaml_text)  # a bad spec is refused before anything is unpacked
+        return component_register(yaml_text=yaml_text, source="upload", user=user, group=group)
+    # A bad spec or someone else's name is refused before anything is unpacked.
+    spec = parse_component_yaml(yaml_text).spec
+    publish_check(user=user, name=spec.name, version=spec.version)
     tmp = Path(tempfile.mkdtemp(prefix="upload-", dir=_tmp_root()))
     try:
         code = tmp / "code"
@@ -165,7 +203,9 @@ def component_register_upload(
             max_bytes=settings.UPLOAD_MAX_BYTES,
             max_files=settings.UPLOAD_MAX_FILES,
         )
-        return component_register(yaml_text=yaml_text, code_dir=code, source="upload", user=user)
+        return component_register(
+            yaml_text=yaml_text, code_dir=code, source="upload", user=user, group=group
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -256,9 +296,14 @@ def spec_resolver() -> Any:
     return resolve
 
 
-def components_search(*, search: str = "", tag: str = "") -> QuerySet[Component]:
-    """Components matching a free-text search (name, display name, description, tags)."""
-    qs = Component.objects.all()
+def components_search(
+    *, search: str = "", tag: str = "", visible: QuerySet[Component] | None = None
+) -> QuerySet[Component]:
+    """Components matching a free-text search (name, display name, description, tags).
+
+    visible: the components the caller may see (`designer.registry.selectors`); all if None.
+    """
+    qs = Component.objects.select_related("owner", "owner_group") if visible is None else visible
     for term in search.lower().split():
         qs = qs.filter(Q(name__icontains=term) | Q(versions__search_text__contains=term))
     if tag:

@@ -7,6 +7,7 @@ import tarfile
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.http import FileResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -23,7 +24,9 @@ from designer.api.serializers import (
     ComponentUploadSerializer,
     ComponentVersionSerializer,
 )
-from designer.registry.models import Component, ComponentVersion
+from designer.registry.models import ComponentVersion
+from designer.registry.policies import PublishForbidden, group_may_own
+from designer.registry.selectors import component_for_user, components_visible_to
 from designer.registry.services import (
     UnknownComponent,
     VersionConflict,
@@ -52,6 +55,19 @@ def _version_or_404(name: str, version: str) -> ComponentVersion:
         raise ApiError(404, "not_found", str(exc)) from None
 
 
+def _own_group(request: Request, name: str | None) -> Group | None:
+    """The group named as co-owner of a new name: it must exist and include the caller."""
+    if not name:
+        return None
+    group = Group.objects.filter(name=name).first()
+    if group is None:
+        raise ApiError(400, "invalid", f"group: there is no group {name!r}.", {"field": "group"})
+    if not group_may_own(request.user, group):
+        message = f"group: you are not a member of {name!r}."
+        raise ApiError(403, "permission_denied", message, {"field": "group"})
+    return group
+
+
 class ComponentListView(APIView):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
@@ -65,7 +81,9 @@ class ComponentListView(APIView):
     )
     def get(self, request: Request) -> Response:
         qs = components_search(
-            search=request.query_params.get("search", ""), tag=request.query_params.get("tag", "")
+            search=request.query_params.get("search", ""),
+            tag=request.query_params.get("tag", ""),
+            visible=components_visible_to(request.user),
         )
         paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)
@@ -80,12 +98,19 @@ class ComponentListView(APIView):
             raise ApiError(
                 413, "too_large", f"The code archive exceeds {settings.UPLOAD_MAX_BYTES} bytes."
             )
+        group = _own_group(request, serializer.validated_data.get("group"))
         try:
             result = component_register_upload(
-                yaml_text=serializer.validated_data["spec"], archive=archive, user=request.user
+                yaml_text=serializer.validated_data["spec"],
+                archive=archive,
+                user=request.user,
+                group=group,
             )
         except SpecError as exc:
             raise spec_error(exc) from None
+        except PublishForbidden as exc:
+            details = {"name": exc.name, "owner": exc.owner}
+            raise ApiError(403, "permission_denied", str(exc), details) from None
         except (ArchiveError, CodeFolderError) as exc:
             raise ApiError(400, "invalid_archive", str(exc)) from None
         except VersionConflict as exc:
@@ -99,7 +124,7 @@ class ComponentListView(APIView):
 class ComponentDetailView(APIView):
     @extend_schema(responses={200: dict})
     def get(self, request: Request, name: str) -> Response:
-        component = Component.objects.prefetch_related("versions").filter(name=name).first()
+        component = component_for_user(request.user, name)
         if component is None:
             raise ApiError(404, "not_found", f"Component {name!r} is not registered.")
         return Response(ComponentDetailSerializer(component).data)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -16,13 +15,11 @@ from rest_framework.views import APIView
 
 from designer.api.errors import ApiError
 from designer.engine.artifacts import UnsafePathError, safe_resolve
-from designer.engine.models import Run
+from designer.engine.selectors import run_for_user
 
 
 def _output_path(request: Request, run_id: int, node_id: str, port: str) -> Path:
-    user: Any = request.user
-    runs = Run.objects.all() if user.is_staff else Run.objects.filter(user=user)
-    run = runs.filter(pk=run_id).first()
+    run = run_for_user(request.user, run_id)
     if run is None:
         raise ApiError(404, "not_found", f"Run {run_id} does not exist.")
     step = run.steps.filter(node_id=node_id).first()

@@ -24,7 +24,9 @@ from designer.api.serializers import (
     VersionSaveSerializer,
 )
 from designer.pipelines.models import Pipeline, PipelineVersion
+from designer.pipelines.policies import pipeline_change_refusal, pipeline_may_change
 from designer.pipelines.schema import PIPELINE_SCHEMA
+from designer.pipelines.selectors import pipeline_for_user
 from designer.pipelines.services import (
     PipelineNameTaken,
     document_validate,
@@ -38,8 +40,8 @@ from designer.pipelines.types import compatibility_matrix
 from designer.registry.types import INPUT_TYPES, OUTPUT_TYPES
 
 
-def pipeline_or_404(pipeline_id: int) -> Pipeline:
-    pipeline = Pipeline.objects.select_related("owner").filter(pk=pipeline_id).first()
+def pipeline_or_404(pipeline_id: int, user: Any) -> Pipeline:
+    pipeline = pipeline_for_user(user, pipeline_id)
     if pipeline is None:
         raise ApiError(404, "not_found", f"Pipeline {pipeline_id} does not exist.")
     return pipeline
@@ -54,14 +56,8 @@ def version_or_404(pipeline: Pipeline, number: int) -> PipelineVersion:
 
 def _check_can_edit(request: Request, pipeline: Pipeline) -> None:
     """Everyone signed in can read and clone; only the owner or staff change a pipeline."""
-    user: Any = request.user
-    if pipeline.owner_id != user.pk and not user.is_staff:
-        raise ApiError(
-            403,
-            "permission_denied",
-            f"Only {pipeline.owner.username} (the owner) or an admin can change {pipeline.name!r};"
-            " clone it to make your own.",
-        )
+    if not pipeline_may_change(request.user, pipeline):
+        raise ApiError(403, "permission_denied", pipeline_change_refusal(pipeline))
 
 
 def _name_taken(exc: PipelineNameTaken) -> ApiError:
@@ -102,19 +98,19 @@ class PipelineListView(APIView):
 class PipelineDetailView(APIView):
     @extend_schema(responses={200: PipelineDetailSerializer})
     def get(self, request: Request, pipeline_id: int) -> Response:
-        return Response(PipelineDetailSerializer(pipeline_or_404(pipeline_id)).data)
+        return Response(PipelineDetailSerializer(pipeline_or_404(pipeline_id, request.user)).data)
 
 
 class PipelineVersionListView(APIView):
     @extend_schema(responses={200: PipelineVersionSummarySerializer(many=True)})
     def get(self, request: Request, pipeline_id: int) -> Response:
-        pipeline = pipeline_or_404(pipeline_id)
+        pipeline = pipeline_or_404(pipeline_id, request.user)
         versions = pipeline.versions.select_related("author").order_by("-number")
         return Response(PipelineVersionSummarySerializer(versions, many=True).data)
 
     @extend_schema(request=VersionSaveSerializer, responses={201: PipelineVersionSerializer})
     def post(self, request: Request, pipeline_id: int) -> Response:
-        pipeline = pipeline_or_404(pipeline_id)
+        pipeline = pipeline_or_404(pipeline_id, request.user)
         _check_can_edit(request, pipeline)
         serializer = VersionSaveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -130,14 +126,14 @@ class PipelineVersionListView(APIView):
 class PipelineVersionView(APIView):
     @extend_schema(responses={200: PipelineVersionSerializer})
     def get(self, request: Request, pipeline_id: int, number: int) -> Response:
-        version = version_or_404(pipeline_or_404(pipeline_id), number)
+        version = version_or_404(pipeline_or_404(pipeline_id, request.user), number)
         return Response(PipelineVersionSerializer(version).data)
 
 
 class PipelineCloneView(APIView):
     @extend_schema(request=CloneSerializer, responses={201: PipelineDetailSerializer})
     def post(self, request: Request, pipeline_id: int) -> Response:
-        pipeline = pipeline_or_404(pipeline_id)
+        pipeline = pipeline_or_404(pipeline_id, request.user)
         serializer = CloneSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         number = serializer.validated_data.get("version", pipeline.latest_version)
@@ -154,7 +150,7 @@ class PipelineCloneView(APIView):
 class PipelineArchiveView(APIView):
     @extend_schema(request=None, responses={200: PipelineSerializer})
     def post(self, request: Request, pipeline_id: int) -> Response:
-        pipeline = pipeline_or_404(pipeline_id)
+        pipeline = pipeline_or_404(pipeline_id, request.user)
         _check_can_edit(request, pipeline)
         archived = str(request.data.get("archived", True)).lower() not in {"false", "0", "no"}
         return Response(

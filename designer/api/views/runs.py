@@ -19,6 +19,7 @@ from designer.api.errors import ApiError
 from designer.api.pagination import Pagination
 from designer.engine.artifacts import UnsafePathError, safe_resolve
 from designer.engine.models import TERMINAL, Run, RunEvent, StepRun
+from designer.engine.selectors import run_for_user, runs_visible_to
 from designer.engine.submit import RunRefused, run_cancel, run_rerun, run_submit
 from designer.pipelines.models import Pipeline
 
@@ -86,14 +87,12 @@ def run_data(run: Run, *, with_steps: bool = False) -> dict[str, Any]:
 
 
 def visible_runs(request: Request) -> QuerySet[Run]:
-    """Runs are visible to their submitter and to staff."""
-    runs = Run.objects.select_related("pipeline", "pipeline_version", "user")
-    user: Any = request.user
-    return runs if user.is_staff else runs.filter(user=user)
+    """The caller's runs (all for staff): `designer.engine.selectors` decides."""
+    return runs_visible_to(request.user)
 
 
 def run_or_404(request: Request, run_id: int) -> Run:
-    run = visible_runs(request).filter(pk=run_id).first()
+    run = run_for_user(request.user, run_id)
     if run is None:
         raise ApiError(404, "not_found", f"Run {run_id} does not exist.")
     return run

@@ -117,7 +117,7 @@ class PipelineExportView(APIView):
 
     @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
     def get(self, request: Request, pipeline_id: int, number: int) -> HttpResponse:
-        version = version_or_404(pipeline_or_404(pipeline_id), number)
+        version = version_or_404(pipeline_or_404(pipeline_id, request.user), number)
         try:
             payload = pipeline_version_export(version)
         except (UnknownComponent, KeyError, TypeError) as exc:
