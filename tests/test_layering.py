@@ -12,6 +12,7 @@ PURE = [
     "designer/registry/spec.py",
     "designer/registry/spec_ports.py",
     "designer/registry/command.py",
+    "designer/registry/shell_arith.py",
     "designer/registry/versions.py",
     "designer/registry/types.py",
     "designer/pipelines/validation.py",
@@ -23,6 +24,7 @@ PURE = [
     "designer/engine/artifacts.py",
     "designer/engine/cachekey.py",
     "designer/engine/values.py",
+    "designer/core/paths.py",
 ]
 FRAMEWORKS = ("django", "rest_framework", "channels", "dramatiq", "django_dramatiq")
 LOWER_LAYERS = ["designer/registry", "designer/pipelines", "designer/engine"]

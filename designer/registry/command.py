@@ -5,10 +5,17 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from designer.registry.shell_arith import CONTEXTS as ARITHMETIC_CONTEXTS
+from designer.registry.shell_arith import SENTINEL, arithmetic_placeholders
 
 _MARKER_RE = re.compile(r"\$\{\{|\$\[\[|\]\]")
 REFERENCE_RE = re.compile(r"^(inputs|outputs)\.([A-Za-z_][A-Za-z0-9_]*)$")
+# What a value in an arithmetic context may be: a decimal number or a rendered boolean.
+NUMERIC_RE = re.compile(
+    r"\A(?:-?[0-9]{1,30}(?:\.[0-9]{1,30})?(?:[eE][-+]?[0-9]{1,3})?|True|False)\Z"
+)
 
 # Quoting contexts where a shell-quoted value stays one literal word. Anything else
 # (a comment, backticks, `${...}`, `$'...'`, a heredoc body, right after `\` or `$`) could
@@ -45,6 +52,8 @@ class Placeholder:
 
     expression: str
     context: str = "plain"
+    # Set when bash would evaluate the value as arithmetic: the key of ARITHMETIC_CONTEXTS.
+    arithmetic: str | None = None
 
     @property
     def kind(self) -> str | None:
@@ -60,6 +69,11 @@ class Placeholder:
     @property
     def is_safe(self) -> bool:
         return self.context in SAFE_CONTEXTS
+
+    @property
+    def arithmetic_context(self) -> str | None:
+        """A human description of the arithmetic context, or None outside arithmetic."""
+        return ARITHMETIC_CONTEXTS[self.arithmetic] if self.arithmetic else None
 
 
 @dataclass(frozen=True)
@@ -193,6 +207,8 @@ def parse_command(command: str) -> list[Segment]:
     Raises CommandSyntaxError for an unclosed `${{`, a nested or unclosed `$[[`, a block
     that leaves a quote open, or a command that ends inside a quote.
     """
+    if "\x00" in command:
+        raise CommandSyntaxError(f"a NUL character at character {command.index(chr(0)) + 1}")
     parser = _Parser()
     i = 0
     while i < len(command):
@@ -214,6 +230,10 @@ class _Parser:
         self.segments: list[Segment] = []
         self.block: list[str | Placeholder] | None = None
         self.block_state = self.scanner.state()
+        # The command with each placeholder as a sentinel word, for the arithmetic scan.
+        self.skeleton: list[str] = []
+        self.count = 0
+        self.block_start = 0
 
     def _target(self) -> list[Segment] | list[str | Placeholder]:
         return self.segments if self.block is None else self.block
@@ -225,6 +245,7 @@ class _Parser:
         else:
             target.append(text)
         self.scanner.feed(text)
+        self.skeleton.append(text)
 
     def marker(self, command: str, match: re.Match[str]) -> int:
         marker, at = match.group(), match.start()
@@ -234,29 +255,58 @@ class _Parser:
                 raise CommandSyntaxError(f"`${{{{` at character {at + 1} is never closed by `}}}}`")
             self._target().append(Placeholder(command[at + 3 : end].strip(), self.scanner.context))
             self.scanner.feed_word()
+            self._sentinel()
             return end + 2
         if marker == "$[[":
             if self.block is not None:
                 raise CommandSyntaxError(f"`$[[` at character {at + 1} is nested in another block")
             self.block, self.block_state = [], self.scanner.state()
+            self.block_start = len(self.skeleton)
         elif self.block is None:
             self.text(marker)  # a `]]` outside a block is plain shell, e.g. `[[ -f x ]]`
         else:
             if self.scanner.state() != self.block_state:
                 raise CommandSyntaxError("an optional block `$[[ ... ]]` leaves a quote open")
-            self.segments.append(_close_block(self.block, self.block_state))
+            block = _close_block(self.block, self.block_state)
+            if block.bare:
+                del self.skeleton[self.block_start :]
+                self._sentinel()
+            self.segments.append(block)
             self.block = None
         return at + len(marker)
+
+    def _sentinel(self) -> None:
+        self.skeleton.append(SENTINEL.format(self.count))
+        self.count += 1
 
     def finish(self) -> list[Segment]:
         if self.block is not None:
             raise CommandSyntaxError("an optional block `$[[` is never closed by `]]`")
         if self.scanner.unclosed():
             raise CommandSyntaxError("the command ends inside an unclosed quote or expansion")
-        return self.segments
+        arithmetic = arithmetic_placeholders("".join(self.skeleton))
+        if not arithmetic:
+            return self.segments
+        numbered = iter(range(self.count))
+
+        def mark(placeholder: Placeholder) -> Placeholder:
+            return replace(placeholder, arithmetic=arithmetic.get(next(numbered)))
+
+        marked: list[Segment] = []
+        for segment in self.segments:
+            if isinstance(segment, Placeholder):
+                marked.append(mark(segment))
+            elif isinstance(segment, OptionalBlock):
+                parts = tuple(p if isinstance(p, str) else mark(p) for p in segment.parts)
+                marked.append(replace(segment, parts=parts))
+            else:
+                marked.append(segment)
+        return marked
 
 
-def _close_block(parts: list[str | Placeholder], state: tuple[tuple[str, ...], bool]) -> Segment:
+def _close_block(
+    parts: list[str | Placeholder], state: tuple[tuple[str, ...], bool]
+) -> OptionalBlock:
     # Real-world files write `$[[inputs.x]]`; treat it as `$[[${{inputs.x}}]]`.
     if len(parts) == 1 and isinstance(parts[0], str) and REFERENCE_RE.match(parts[0].strip()):
         scanner = _ShellScanner()
@@ -318,7 +368,7 @@ def render_command(
                 raise CommandRenderError(
                     f"input {segment.name!r} has no value and is outside an optional block"
                 )
-            rendered.append(_quote(value, segment.context))
+            rendered.append(_quote(value, segment))
         elif all(_lookup(p, inputs, outputs) is not None for p in segment.placeholders):
             rendered.append(_render_block(segment, inputs, outputs))
     return "".join(rendered)
@@ -334,7 +384,7 @@ def _render_block(
         else:
             value = _lookup(part, inputs, outputs)
             assert value is not None  # the caller drops blocks with an unset input
-            rendered.append(_quote(value, part.context))
+            rendered.append(_quote(value, part))
     return "".join(rendered)
 
 
@@ -356,9 +406,19 @@ def _lookup(
     return inputs.get(name)
 
 
-def _quote(value: str, context: str) -> str:
+def _quote(value: str, placeholder: Placeholder) -> str:
     if "\x00" in value:
         raise CommandRenderError("a value contains a NUL character")
+    if placeholder.arithmetic:
+        # Bash evaluates this value as arithmetic (subscripts included), where quoting does
+        # not help: only a plain number may land here, whatever the submit check said.
+        if not NUMERIC_RE.match(value):
+            raise CommandRenderError(
+                f"`${{{{{placeholder.expression}}}}}` sits in {placeholder.arithmetic_context}, "
+                f"where only a number may go, not {value[:40]!r}"
+            )
+        return value
+    context = placeholder.context
     quoted = shlex.quote(value)
     # Close the surrounding quote, add the single-quoted value, reopen: the shell joins the
     # three into one word, and the value itself is never inside double quotes.

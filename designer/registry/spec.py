@@ -46,6 +46,9 @@ KNOWN_KEYS = frozenset(
     ]
 )
 NOT_APPLIED = ("resources", "distribution")
+# Input types whose values are checked as numbers at submit and again at render, so they
+# may sit where bash evaluates arithmetic (docs/components.md, "Arithmetic").
+ARITHMETIC_TYPES = frozenset({"integer", "number", "boolean"})
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -278,6 +281,12 @@ def _check_reference(
             "command", f"{shown} sits in {placeholder.context}, where it cannot be quoted safely"
         )
     port = ports[name]
+    if placeholder.arithmetic and (kind != "inputs" or port.type not in ARITHMETIC_TYPES):
+        found.error(
+            "command",
+            f"{shown} sits in {placeholder.arithmetic_context}, where bash runs `$(...)` "
+            f"hidden in a value; only integer, number or boolean inputs may go there",
+        )
     if kind == "inputs" and in_block and not port.optional:
         found.error(
             "command", f"required input {name!r} must not be inside an optional block $[[ ]]"
