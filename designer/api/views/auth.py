@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from designer.api.errors import ApiError
 from designer.api.serializers import LoginSerializer, TokenRequestSerializer
 from designer.core.models import ApiToken
+from designer.core.selectors import tokens_visible_to
 
 
 def _user_json(user: Any) -> dict[str, Any]:
@@ -32,11 +33,6 @@ def _credentials(request: Request, serializer_class: type) -> tuple[Any, dict[st
     if user is None:
         raise ApiError(400, "invalid_credentials", "Wrong username or password.")
     return user, data
-
-
-def _uid(request: Request) -> int:
-    user: Any = request.user
-    return int(user.pk)
 
 
 def _token_json(token: ApiToken) -> dict[str, Any]:
@@ -74,16 +70,16 @@ class TokenRevokeCurrentView(APIView):
 class TokenListView(APIView):
     @extend_schema(responses={200: dict})
     def get(self, request: Request) -> Response:
-        tokens = ApiToken.objects.filter(user_id=_uid(request), revoked_at__isnull=True)
+        tokens = tokens_visible_to(request.user)
         return Response([_token_json(t) for t in tokens])
 
 
 class TokenDetailView(APIView):
     @extend_schema(request=None, responses={204: None})
     def delete(self, request: Request, token_id: int) -> Response:
-        updated = ApiToken.objects.filter(
-            pk=token_id, user_id=_uid(request), revoked_at__isnull=True
-        ).update(revoked_at=timezone.now())
+        updated = (
+            tokens_visible_to(request.user).filter(pk=token_id).update(revoked_at=timezone.now())
+        )
         if not updated:
             raise ApiError(404, "not_found", f"You have no active token with id {token_id}.")
         return Response(status=status.HTTP_204_NO_CONTENT)
