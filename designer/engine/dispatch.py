@@ -1,12 +1,23 @@
-"""Sending a step to its compute queue: one Dramatiq queue per compute pool."""
+"""Sending a step to its compute queue: one Dramatiq queue per compute pool.
+
+Sends happen after the transaction that queued the step commits (the Queued status and
+`send_after` are the outbox record). A send the broker refuses (down, restarting) is
+handed to this process's `_Outbox` thread, which retries it with backoff; if the process
+dies first, the reaper's sweep (`recovery.steps_requeue_lost`) re-sends it.
+"""
 
 from __future__ import annotations
+
+import logging
+import threading
+import time
 
 import dramatiq
 from django.conf import settings
 from dramatiq.message import Message
 
 EXECUTE_STEP = "execute_step"
+logger = logging.getLogger(__name__)
 
 
 def queues_declare(broker: dramatiq.Broker | None = None) -> None:
@@ -17,9 +28,24 @@ def queues_declare(broker: dramatiq.Broker | None = None) -> None:
 
 
 def steps_enqueue(sends: list[tuple[int, str]]) -> None:
-    """Send `execute_step` for each (step run id, queue) pair, in order."""
-    for step_run_id, queue in sends:
-        step_enqueue(step_run_id=step_run_id, queue=queue)
+    """Send `execute_step` for each (step run id, queue) pair, in order.
+
+    A send that fails is retried in the background with backoff (never raised: the
+    transaction that queued the step has committed, and the sweep is the last resort).
+    """
+    for index, (step_run_id, queue) in enumerate(sends):
+        try:
+            step_enqueue(step_run_id=step_run_id, queue=queue)
+        except Exception as exc:
+            logger.warning(
+                "sending step %s to queue %s failed (%s: %s); retrying with backoff",
+                step_run_id,
+                queue,
+                type(exc).__name__,
+                exc,
+            )
+            _OUTBOX.put(sends[index:])
+            return
 
 
 def step_enqueue(*, step_run_id: int, queue: str) -> None:
@@ -42,3 +68,81 @@ def step_enqueue(*, step_run_id: int, queue: str) -> None:
             options={},
         )
     )
+
+
+class _Outbox:
+    """One daemon thread per process re-trying sends the broker refused, with backoff.
+
+    Backoff doubles from FIRST to MAX seconds; after GIVE_UP seconds of failures the
+    remaining sends are dropped here and left to the sweep (their steps are still Queued
+    with `send_after` in the past, so the sweep re-sends them once the broker is back).
+    """
+
+    FIRST = 0.1
+    MAX = 2.0
+    GIVE_UP = 600.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._pending: list[tuple[int, str]] = []
+        self._thread: threading.Thread | None = None
+
+    def put(self, sends: list[tuple[int, str]]) -> None:
+        with self._lock:
+            self._pending += sends
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="conveyor-outbox", daemon=True
+                )
+                self._thread.start()
+            self._wake.notify()
+
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._pending)
+
+    def _run(self) -> None:
+        delay, failing_since = self.FIRST, time.monotonic()
+        while True:
+            with self._lock:
+                while not self._pending:
+                    self._wake.wait()
+                    delay, failing_since = self.FIRST, time.monotonic()
+            time.sleep(delay)
+            if self._send_all():
+                delay, failing_since = self.FIRST, time.monotonic()
+                continue
+            if time.monotonic() - failing_since > self.GIVE_UP:
+                with self._lock:
+                    dropped, self._pending = self._pending, []
+                logger.error(
+                    "gave up re-sending %d steps after %.0f s; the sweep will re-send them",
+                    len(dropped),
+                    self.GIVE_UP,
+                )
+            delay = min(delay * 2, self.MAX)
+
+    def _send_all(self) -> bool:
+        """Send what is pending, in order; False at the first failure (the rest kept)."""
+        while True:
+            with self._lock:
+                if not self._pending:
+                    return True
+                step_run_id, queue = self._pending[0]
+            try:
+                step_enqueue(step_run_id=step_run_id, queue=queue)
+            except Exception as exc:
+                logger.info("re-sending step %s still fails: %s", step_run_id, exc)
+                return False
+            logger.warning("step %s sent to queue %s after a failed send", step_run_id, queue)
+            with self._lock:
+                self._pending.pop(0)
+
+
+_OUTBOX = _Outbox()
+
+
+def outbox_pending() -> int:
+    """How many sends of this process are waiting to be retried."""
+    return _OUTBOX.pending()

@@ -9,6 +9,7 @@ import shutil
 import socket
 import threading
 import time
+import traceback
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -18,7 +19,9 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from designer.datastores.services import DataRefused, step_input_paths
 from designer.engine.artifacts import ArtifactStore, MissingOutputError, StepDirs, digest_output
+from designer.engine.dbretry import db_retry
 from designer.engine.models import Status, StepRun
 from designer.engine.monitor import StepMonitor
 from designer.engine.plan import RunPlan, artifact_store, node_timeout, run_plan
@@ -85,7 +88,10 @@ def step_execute(*, step_run_id: int) -> None:
     claimed, created_at = _claim(step, log_path)
     if not claimed:
         return
-    plan = run_plan(step.run_id, created_at)
+    # Claimed: from here a database outage is waited out (the claim is ours), never
+    # turned into a failure of the step.
+    plan = db_retry(lambda: run_plan(step.run_id, created_at), what=f"planning step {step.pk}")
+    db_retry(lambda: _code_path(plan.components[step.node_id]["id"]), what="reading its code")
     spec = plan.specs[step.node_id]
     dirs = store.make_step_dirs(
         str(step.run_id), step.node_id, step.attempt, {n: p.type for n, p in spec.outputs.items()}
@@ -93,9 +99,12 @@ def step_execute(*, step_run_id: int) -> None:
     try:
         outcome = _execute(plan, step, spec, store, dirs)
     except Exception as exc:  # An engine fault must end the step, never leave it Running.
-        outcome = Outcome(Status.FAILED, error=f"engine error: {type(exc).__name__}: {exc}")
+        outcome = _engine_error(step, dirs, exc)
     try:
-        _finish(step, outcome)
+        # The exit code and outputs are what count: a lost connection is reconnected and
+        # the recording retried (conditional on this attempt, so a commit whose answer
+        # was lost is not applied twice).
+        db_retry(lambda: _finish(step, outcome), what=f"recording step {step.pk}")
     finally:
         # After the finish, in the background: the next steps are already queued, and
         # their start (claim, folders, spawn) should not compete with this removal.
@@ -188,7 +197,12 @@ def _execute(
         )
         for name, port in spec.outputs.items()
     }
-    values = {**step.params, **{name: data["path"] for name, data in step.inputs.items()}}
+    port_types = {name: port.type for name, port in spec.inputs.items()}
+    try:
+        paths = step_input_paths(step.inputs, user_id=plan.user_id, port_types=port_types)
+    except DataRefused as exc:
+        return Outcome(Status.FAILED, error=f"node '{step.node_id}': {exc}")
+    values = {**step.params, **paths}
     try:
         command = render_command(
             spec.command, inputs=values, outputs={k: str(v) for k, v in outputs.items()}
@@ -250,7 +264,7 @@ def _outcome(
     timeout: float,
 ) -> Outcome:
     if result.canceled:
-        return Outcome(Status.CANCELED, error="canceled", exit_code=result.exit_code)
+        return Outcome(Status.CANCELED, error=_canceled_reason(result), exit_code=result.exit_code)
     if result.timed_out:
         error = f"node '{step.node_id}' timed out after {timeout:g} s"
         return Outcome(Status.FAILED, error=error, exit_code=result.exit_code)
@@ -269,6 +283,31 @@ def _outcome(
             return Outcome(Status.FAILED, error=error, exit_code=0)
         recorded[name] = {"path": store.relative(path), "type": port_type, **digest.as_dict()}
     return Outcome(Status.COMPLETED, exit_code=0, outputs=recorded)
+
+
+def _canceled_reason(result: StepResult) -> str:
+    """Why a step stopped by a cancel is Canceled, whatever its exit code."""
+    reason = "canceled: the run was canceled while the step ran; it was sent SIGTERM"
+    if result.exit_code == 0:
+        return reason + (
+            " and exited with code 0 afterwards, so its outputs may be incomplete and were"
+            " not recorded"
+        )
+    if result.exit_code < 0:
+        return reason + f" and was stopped by signal {-result.exit_code}"
+    return reason + f" and exited with code {result.exit_code}"
+
+
+def _engine_error(step: StepRun, dirs: StepDirs, exc: Exception) -> Outcome:
+    """An engine fault fails the step; its traceback goes to the step log and the log."""
+    logger.exception("run %s step %s (%s): engine error", step.run_id, step.pk, step.node_id)
+    trace = "".join(traceback.format_exception(exc))
+    try:
+        with open(dirs.log_path, "a", encoding="utf-8") as log:
+            log.write(f"\n[conveyor] engine error; the step failed:\n{trace}")
+    except OSError:
+        logger.warning("could not write the engine error to %s", dirs.log_path)
+    return Outcome(Status.FAILED, error=f"engine error: {type(exc).__name__}: {exc}")
 
 
 def _finish(step: StepRun, outcome: Outcome) -> None:

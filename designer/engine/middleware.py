@@ -15,6 +15,16 @@ def tune_worker(worker: dramatiq.Worker) -> None:
     worker.worker_timeout = settings.ENGINE_WORKER_TIMEOUT_MS
 
 
+def broker_tune(broker: dramatiq.Broker) -> None:
+    """Redis: a worker process silent for the heartbeat timeout is dead (default 5 s, not
+    Dramatiq's 60 s), so the messages it fetched come back within seconds; the reaper
+    thread beats every second (`recovery.broker_keepalive`)."""
+    from designer.engine.recovery import broker_heartbeat_timeout_ms
+
+    if hasattr(broker, "heartbeat_timeout"):
+        broker.heartbeat_timeout = broker_heartbeat_timeout_ms()
+
+
 class EngineMiddleware(dramatiq.Middleware):
     """Declares the compute pool queues, tunes idle polling, runs the reaper beside workers.
 
@@ -31,11 +41,12 @@ class EngineMiddleware(dramatiq.Middleware):
 
         tune_worker(worker)
         queues_declare(broker)
+        broker_tune(broker)
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         from designer.engine.recovery import Reaper
 
-        reaper = Reaper()
+        reaper = Reaper(broker)
         reaper.start()
         self.reapers[id(worker)] = reaper
 

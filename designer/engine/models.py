@@ -43,6 +43,12 @@ class Run(models.Model):
     rerun_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reruns"
     )
+    idempotency_key = models.CharField(
+        max_length=200, blank=True, help_text="The submit's Idempotency-Key header, per user."
+    )
+    request_digest = models.CharField(
+        max_length=64, blank=True, help_text="sha256 of the submit body sent with that key."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -50,6 +56,13 @@ class Run(models.Model):
     class Meta:
         ordering = ["-id"]
         indexes = [models.Index(fields=["status"]), models.Index(fields=["user", "-id"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="unique_run_idempotency_key",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"run {self.pk} of {self.pipeline_id} ({self.status})"
@@ -70,6 +83,9 @@ class StepRun(models.Model):
     pid = models.IntegerField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     queued_at = models.DateTimeField(null=True, blank=True)
+    # The outbox: written with the Queued status in the same transaction. From this time
+    # on the broker must hold the step's message; the sweep re-sends it when it does not.
+    send_after = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     exit_code = models.IntegerField(null=True, blank=True)
@@ -95,6 +111,7 @@ class StepRun(models.Model):
             models.Index(fields=["status", "heartbeat_at"]),
             # The scheduler asks "is anything of this run still active / failed?".
             models.Index(fields=["run", "status"], name="engine_step_run_status"),
+            models.Index(fields=["status", "send_after"], name="engine_step_outbox"),
         ]
 
     def __str__(self) -> str:

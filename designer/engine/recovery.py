@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 from datetime import timedelta
 
 import dramatiq
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import InterfaceError, OperationalError, close_old_connections, transaction
 from django.utils import timezone
 from dramatiq.brokers.stub import StubBroker
+from dramatiq.common import current_millis
 from dramatiq.message import Message
 
-from designer.engine.dispatch import EXECUTE_STEP, step_enqueue
+from designer.engine.dispatch import EXECUTE_STEP, steps_enqueue
 from designer.engine.models import ACTIVE, Run, Status, StepRun
 from designer.engine.scheduler import advance_locked, run_advance
 from designer.engine.state import run_journal, step_transition
-from designer.env import env_float
+from designer.env import env_float, env_int
 
 try:
     from dramatiq.brokers.redis import RedisBroker
@@ -47,12 +50,21 @@ def step_recover(*, step: StepRun, why: str) -> None:
                 pid=None,
                 heartbeat_at=None,
                 queued_at=now,
+                send_after=now,
                 started_at=None,
                 reason=f"retry {step.attempt}: {why}",
             )
             if requeued:
-                step_id, queue = step.pk, step.queue
-                transaction.on_commit(lambda: step_enqueue(step_run_id=step_id, queue=queue))
+                logger.warning(
+                    "run %s step %s (%s): re-queued as attempt %s: %s",
+                    step.run_id,
+                    step.pk,
+                    step.node_id,
+                    step.attempt,
+                    why,
+                )
+                sends = [(step.pk, step.queue)]
+                transaction.on_commit(lambda: steps_enqueue(sends))
             return
         failed = step_transition(
             journal,
@@ -64,6 +76,14 @@ def step_recover(*, step: StepRun, why: str) -> None:
             error=f"worker lost: {why}; gave up after {step.attempt} attempts",
         )
         if failed:
+            logger.warning(
+                "run %s step %s (%s): failed after %s attempts: %s",
+                step.run_id,
+                step.pk,
+                step.node_id,
+                step.attempt,
+                why,
+            )
             advance_locked(journal)  # Same transaction: downstream skipped, run settled.
 
 
@@ -73,41 +93,94 @@ def steps_reap() -> int:
     cutoff = timezone.now() - timedelta(seconds=timeout)
     stale = list(StepRun.objects.filter(status=Status.RUNNING, heartbeat_at__lt=cutoff))
     for step in stale:
-        logger.warning("step %s (%s) lost its worker %s", step.pk, step.node_id, step.worker_id)
         step_recover(step=step, why=f"no heartbeat from {step.worker_id} for {timeout:g} s")
     return len(stale)
 
 
 # Settings read here rather than in designer/settings.py (they default from the env):
-# CONVEYOR_REQUEUE_AFTER (s): a Queued step older than this whose message the broker does
-# not hold (or, on a broker that cannot be inspected, RabbitMQ, any such step) is re-sent.
-REQUEUE_AFTER_DEFAULT = 600.0
+# CONVEYOR_REQUEUE_AFTER (s): a Queued step whose send is this much overdue and whose
+# message the broker does not hold (RabbitMQ: age alone) is re-sent. The default depends
+# on what the broker can tell: Redis shows every message it holds, so a short delay costs
+# no duplicate; RabbitMQ cannot be asked, so a message waiting behind a backlog would get
+# one; the embedded broker loses messages only with the process (the start-up sweep).
+REQUEUE_AFTER_DEFAULTS = {"redis": 5.0, "rabbitmq": 60.0, "stub": 600.0}
 REQUEUE_BATCH = 500
+# CONVEYOR_BROKER_HEARTBEAT_TIMEOUT_MS: a Redis worker process silent this long is dead and
+# the messages it fetched go back to their queue (Dramatiq's default is 60 s).
+BROKER_HEARTBEAT_TIMEOUT_MS = 5000
 
 
-def requeue_after() -> float:
+def _broker_kind(broker: dramatiq.Broker) -> str:
+    if isinstance(broker, StubBroker):
+        return "stub"
+    if RedisBroker is not None and isinstance(broker, RedisBroker):
+        return "redis"
+    return "rabbitmq"
+
+
+def requeue_after(broker: dramatiq.Broker | None = None) -> float:
+    """Seconds after which a Queued step the broker does not hold is re-sent."""
     configured = getattr(settings, "ENGINE_REQUEUE_AFTER", None)
     if configured is None:
-        configured = env_float("CONVEYOR_REQUEUE_AFTER", REQUEUE_AFTER_DEFAULT)
+        default = REQUEUE_AFTER_DEFAULTS[_broker_kind(broker or dramatiq.get_broker())]
+        configured = env_float("CONVEYOR_REQUEUE_AFTER", default)
     return float(configured)
+
+
+def broker_heartbeat_timeout_ms() -> int:
+    return env_int(
+        "CONVEYOR_BROKER_HEARTBEAT_TIMEOUT_MS",
+        BROKER_HEARTBEAT_TIMEOUT_MS,
+        minimum=1000,
+        maximum=3_600_000,
+    )
+
+
+def broker_keepalive(broker: dramatiq.Broker) -> None:
+    """Redis: beat this process's broker heartbeat and run the queues' maintenance.
+
+    Dramatiq beats only when a consumer fetches, and a consumer holding its full prefetch
+    (every thread busy with a long step) does not fetch; maintenance (returning a dead
+    process's fetched messages) runs on a random 0.1 % of commands. Called about every
+    second by each worker's reaper thread, so a dead process's messages come back within
+    the heartbeat timeout plus a second, and a live one is never taken for dead.
+    """
+    if RedisBroker is None or not isinstance(broker, RedisBroker):
+        return
+    dispatch = broker.scripts["dispatch"]
+    for queue in sorted(broker.get_declared_queues()):
+        for name in (queue, f"{queue}.DQ"):
+            args = [
+                "qsize",
+                current_millis(),
+                name,
+                broker.broker_id,
+                broker.heartbeat_timeout,
+                broker.dead_message_ttl,
+                1,  # do maintenance
+                broker._max_unpack_size(),
+            ]
+            dispatch(args=args, keys=[broker.namespace])
 
 
 def broker_step_ids(broker: dramatiq.Broker, queues: set[str]) -> set[int] | None:
     """Step ids of the execute_step messages the broker still holds, or None if unknown.
 
-    Redis: every message of the queue hash (waiting or fetched by a consumer and not yet
-    acknowledged). The stub broker (embedded): the waiting messages (a message a worker
-    prefetched is not seen; re-sending it is harmless). RabbitMQ cannot be inspected.
+    Redis: every message of the queue hash and its delay queue's (waiting, fetched by a
+    consumer and not yet acknowledged, or waiting for a retry). The stub broker
+    (embedded): the waiting messages (a message a worker prefetched is not seen;
+    re-sending it is harmless). RabbitMQ cannot be inspected.
     """
     found: set[int] = set()
     encoded: list[bytes] = []
+    names = {name for queue in queues for name in (queue, f"{queue}.DQ")}
     if isinstance(broker, StubBroker):
-        for queue in queues:
+        for queue in names:
             held = broker.queues.get(queue)
             if held is not None:
                 encoded += list(held.queue)
     elif RedisBroker is not None and isinstance(broker, RedisBroker):
-        for queue in queues:
+        for queue in names:
             key = f"{broker.namespace}:{queue}.msgs"
             encoded += [data for _, data in broker.client.hscan_iter(key, count=1000)]
     else:
@@ -125,36 +198,43 @@ def broker_step_ids(broker: dramatiq.Broker, queues: set[str]) -> set[int] | Non
 def steps_requeue_lost(*, broker: dramatiq.Broker | None = None) -> int:
     """Re-send Queued steps whose message is lost; the number re-sent.
 
-    A step qualifies once it has been Queued for CONVEYOR_REQUEUE_AFTER seconds and the
-    broker does not hold its message (`broker_step_ids`; on RabbitMQ, which cannot be
-    asked, the age alone decides). `queued_at` is moved to now with a conditional update
-    first, so of several reapers only one re-sends, at most once per period. A duplicate
-    message is harmless: the claim is conditional.
+    A step qualifies once its send (`send_after`, the outbox record written with the
+    Queued status) is CONVEYOR_REQUEUE_AFTER seconds overdue and the broker does not hold
+    its message (`broker_step_ids`; on RabbitMQ, which cannot be asked, the age alone
+    decides). `send_after` is moved to now with a conditional update first, so of several
+    reapers only one re-sends, at most once per period. A duplicate message is harmless:
+    the claim is conditional.
     """
+    broker = broker or dramatiq.get_broker()
     now = timezone.now()
-    cutoff = now - timedelta(seconds=requeue_after())
+    cutoff = now - timedelta(seconds=requeue_after(broker))
     stale = list(
-        StepRun.objects.filter(status=Status.QUEUED, queued_at__lt=cutoff)
-        .order_by("queued_at")
-        .values_list("id", "queue", "queued_at")[:REQUEUE_BATCH]
+        StepRun.objects.filter(status=Status.QUEUED, send_after__lt=cutoff)
+        .order_by("send_after")
+        .values_list("id", "run_id", "node_id", "queue", "send_after")[:REQUEUE_BATCH]
     )
     if not stale:
         return 0
-    held = broker_step_ids(broker or dramatiq.get_broker(), {queue for _, queue, _ in stale})
-    sent = 0
-    for step_id, queue, queued_at in stale:
+    held = broker_step_ids(broker, {queue for *_, queue, _ in stale})
+    sends = []
+    for step_id, run_id, node_id, queue, send_after in stale:
         if held is not None and step_id in held:
             continue
         claimed = StepRun.objects.filter(
-            pk=step_id, status=Status.QUEUED, queued_at=queued_at
-        ).update(queued_at=now)
+            pk=step_id, status=Status.QUEUED, send_after=send_after
+        ).update(send_after=now)
         if claimed:
             logger.warning(
-                "step %s was queued since %s and its message is gone", step_id, queued_at
+                "run %s step %s (%s): re-sent; due since %s and %s",
+                run_id,
+                step_id,
+                node_id,
+                send_after.isoformat(),
+                "the broker does not hold it" if held is not None else "not started yet",
             )
-            step_enqueue(step_run_id=step_id, queue=queue)
-            sent += 1
-    return sent
+            sends.append((step_id, queue))
+    steps_enqueue(sends)
+    return len(sends)
 
 
 def engine_recover_at_start() -> None:
@@ -165,27 +245,55 @@ def engine_recover_at_start() -> None:
     """
     for step in StepRun.objects.filter(status=Status.RUNNING):
         step_recover(step=step, why="the server restarted while it ran")
-    for step_id, queue in StepRun.objects.filter(status=Status.QUEUED).values_list("id", "queue"):
-        step_enqueue(step_run_id=step_id, queue=queue)
+    queued = list(
+        StepRun.objects.filter(status=Status.QUEUED).values_list("id", "run_id", "node_id", "queue")
+    )
+    for step_id, run_id, node_id, _ in queued:
+        logger.warning(
+            "run %s step %s (%s): re-sent; the server restarted while it was queued",
+            run_id,
+            step_id,
+            node_id,
+        )
+    steps_enqueue([(step_id, queue) for step_id, _, _, queue in queued])
     for run_id in Run.objects.filter(status__in=list(ACTIVE)).values_list("id", flat=True):
+        logger.info("run %s: advanced after the server restarted", run_id)
         run_advance(run_id=run_id)
 
 
 class Reaper(threading.Thread):
-    """Calls `steps_reap` every ENGINE_REAPER_INTERVAL seconds until stopped."""
+    """Every worker's recovery thread, until stopped.
 
-    def __init__(self) -> None:
+    About every second: the broker keep-alive (Redis) and the lost-message sweep; every
+    ENGINE_REAPER_INTERVAL seconds: `steps_reap`. A database or broker outage is logged
+    and retried on the next tick.
+    """
+
+    def __init__(self, broker: dramatiq.Broker | None = None) -> None:
         super().__init__(name="conveyor-reaper", daemon=True)
         self.stopped = threading.Event()
+        self.broker = broker
 
     def run(self) -> None:
-        while not self.stopped.wait(settings.ENGINE_REAPER_INTERVAL):
+        tick = min(1.0, settings.ENGINE_REAPER_INTERVAL)
+        next_reap = time.monotonic() + settings.ENGINE_REAPER_INTERVAL
+        broker = self.broker or dramatiq.get_broker()
+        while not self.stopped.wait(tick):
+            self._guarded("the broker keep-alive", lambda: broker_keepalive(broker))
             close_old_connections()
-            try:
-                steps_reap()
-                steps_requeue_lost()
-            except Exception:
-                logger.exception("the reaper failed; it will try again")
+            self._guarded("the lost-message sweep", lambda: steps_requeue_lost(broker=broker))
+            if time.monotonic() >= next_reap:
+                next_reap = time.monotonic() + settings.ENGINE_REAPER_INTERVAL
+                self._guarded("the reaper", steps_reap)
+
+    @staticmethod
+    def _guarded(what: str, action: Callable[[], object]) -> None:
+        try:
+            action()
+        except (OperationalError, InterfaceError) as exc:
+            logger.warning("%s cannot reach the database (%s); it will try again", what, exc)
+        except Exception:
+            logger.exception("%s failed; it will try again", what)
 
     def stop(self) -> None:
         self.stopped.set()

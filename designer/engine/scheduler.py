@@ -284,7 +284,12 @@ class _Advance:
                 forced=self.plan.force_rerun,
                 deterministic=item.deterministic,
             )
-            fields = {"reason": reason, "queued_at": self.now, **_recorded(item.plan)}
+            fields = {
+                "reason": reason,
+                "queued_at": self.now,
+                "send_after": self.now,  # The outbox record: sent after commit.
+                **_recorded(item.plan),
+            }
             changes.append((item.step, fields))
         steps_transition(self.journal, changes, to=Status.QUEUED, allowed_from=[Status.NOT_STARTED])
         sends = [(item.step.pk, item.step.queue) for item in items]

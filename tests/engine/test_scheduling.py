@@ -191,7 +191,7 @@ def test_the_reaper_resends_a_queued_step_whose_message_was_lost(
     run = run_submit(pipeline_version=make_version(doc), user=owner)
     assert steps_requeue_lost() == 0, "young steps are left alone"
     old = timezone.now() - timedelta(minutes=5)
-    StepRun.objects.filter(run=run).update(queued_at=old)
+    StepRun.objects.filter(run=run).update(send_after=old)
     assert steps_requeue_lost() == 0, "their messages are still in the broker"
     lost = run.steps.get(node_id="b")
     kept = [
@@ -201,10 +201,10 @@ def test_the_reaper_resends_a_queued_step_whose_message_was_lost(
     for message in kept:
         empty_broker.enqueue(message)
     assert steps_requeue_lost() == 1
-    assert steps_requeue_lost() == 0, "re-sent once, queued_at moved on"
+    assert steps_requeue_lost() == 0, "re-sent once, send_after moved on"
     assert sorted(pending(empty_broker)) == sorted(run.steps.values_list("id", flat=True))
     lost.refresh_from_db()
-    assert lost.queued_at > old
+    assert lost.send_after > old
 
 
 def test_on_a_broker_that_cannot_be_inspected_age_alone_decides(
@@ -213,7 +213,7 @@ def test_on_a_broker_that_cannot_be_inspected_age_alone_decides(
     settings.ENGINE_REQUEUE_AFTER = 60
     monkeypatch.setattr("designer.engine.recovery.broker_step_ids", lambda broker, queues: None)
     run = run_submit(pipeline_version=make_version(document([node("a", "t_echo@1")])), user=owner)
-    StepRun.objects.filter(run=run).update(queued_at=timezone.now() - timedelta(minutes=5))
+    StepRun.objects.filter(run=run).update(send_after=timezone.now() - timedelta(minutes=5))
     assert steps_requeue_lost() == 1
     step_id = run.steps.get().pk
     assert pending(empty_broker) == [step_id, step_id]  # the duplicate is harmless:
