@@ -1,8 +1,11 @@
-/** Copy/paste of a selection: new ids, positions offset, only edges inside the selection. */
+/**
+ * Copy/paste of a selection: new ids derived from the copied ids ("prep" -> "prep_2"), display
+ * names marked as copies, positions offset, only edges inside the selection.
+ */
 import type { CanvasEdge, CanvasNode } from "./document";
 import { toCanvasEdge } from "./document";
-import { splitComponentRef } from "./types";
 import { uniqueNodeId } from "./nodeId";
+import { copyName } from "./placement";
 
 export interface Clipboard {
   nodes: CanvasNode[];
@@ -19,12 +22,16 @@ export function pasteClipboard(
   clip: Clipboard,
   takenIds: ReadonlySet<string>,
   offset: { x: number; y: number },
+  takenNames: ReadonlySet<string> = new Set(),
 ): { nodes: CanvasNode[]; edges: CanvasEdge[] } {
   const taken = new Set(takenIds);
+  const names = new Set(takenNames);
   const idMap = new Map<string, string>();
   const nodes: CanvasNode[] = clip.nodes.map((n) => {
-    const id = uniqueNodeId(splitComponentRef(n.data.doc.component)[0], taken);
+    const id = uniqueNodeId(n.id.replace(/_\d+$/, ""), taken);
     taken.add(id);
+    const display_name = copyName(n.data.doc.display_name || n.id, names);
+    names.add(display_name);
     idMap.set(n.id, id);
     const position = { x: n.position.x + offset.x, y: n.position.y + offset.y };
     return {
@@ -32,7 +39,7 @@ export function pasteClipboard(
       type: "component",
       position,
       selected: true,
-      data: { doc: { ...structuredClone(n.data.doc), id, position } },
+      data: { doc: { ...structuredClone(n.data.doc), id, display_name, position } },
     };
   });
   const edges: CanvasEdge[] = [];

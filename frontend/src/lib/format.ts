@@ -38,3 +38,10 @@ export function formatBytes(n: number): string {
   }
   return `${v >= 100 ? Math.round(v) : v.toFixed(1).replace(/\.0$/, "")} ${units[i]}`;
 }
+
+/** A tag as people read it: "Data Input" for the category, "key: value" for others. */
+export function tagLabel(tag: string): string {
+  const [k, v] = tag.split(/:(.*)/s);
+  if (v === undefined) return tag;
+  return k === "category" ? v : `${k}: ${v}`;
+}

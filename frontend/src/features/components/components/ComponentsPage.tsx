@@ -2,7 +2,7 @@ import { useMemo, useState } from "react";
 import { Link } from "react-router-dom";
 import { useComponents } from "../api/components";
 import { useDebounced } from "../../../lib/useDebounced";
-import { categoryOf } from "../../../lib/format";
+import { categoryOf, tagLabel } from "../../../lib/format";
 import { errorMessage } from "../../../lib/api";
 
 export function ComponentsPage() {
@@ -40,7 +40,7 @@ export function ComponentsPage() {
         <div className="chips">
           <button className={`chip${tag === null ? " active" : ""}`} onClick={() => setTag(null)}>All</button>
           {tags.map((t) => (
-            <button key={t} className={`chip${tag === t ? " active" : ""}`} onClick={() => setTag(t === tag ? null : t)}>{t}</button>
+            <button key={t} className={`chip${tag === t ? " active" : ""}`} onClick={() => setTag(t === tag ? null : t)} data-testid="tag-chip">{tagLabel(t)}</button>
           ))}
         </div>
       </div>

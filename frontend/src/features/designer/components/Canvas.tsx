@@ -1,11 +1,13 @@
-import { useCallback, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import type { DragEvent } from "react";
-import { Background, BackgroundVariant, Controls, MiniMap, ReactFlow } from "@xyflow/react";
+import { Background, BackgroundVariant, ControlButton, Controls, MiniMap, ReactFlow, useStore } from "@xyflow/react";
 import type { Connection, Edge, FinalConnectionState, IsValidConnection, NodeTypes } from "@xyflow/react";
 import { useCanvasStore } from "../store/canvasStore";
 import { ComponentNode } from "./ComponentNode";
 import { DND_MIME, useAddComponent } from "../hooks/useAddComponent";
 import { useCanvasReadyMark } from "../hooks/useCanvasReadyMark";
+import { useFitAll } from "../hooks/useFitAll";
+import { Icon } from "./icons";
 import { toast } from "../../../components/toastStore";
 import { useThemeStore } from "../../../lib/theme";
 import type { CanvasEdge, CanvasNode } from "../../../lib/document";
@@ -15,14 +17,8 @@ const nodeTypes: NodeTypes = { component: ComponentNode };
 const PRO_OPTIONS = { hideAttribution: true };
 const DELETE_KEYS = null; // handled by useDesignerShortcuts as one undo step
 const SNAP: [number, number] = [10, 10];
-// A graph opens centred at a zoom where nodes are legible, not shrunk to dots: a small one
-// (a template) at 75% or more, where text reads as it does in the palette, a large one at
-// 35% or more; the fit button shows all of it.
-// includeHiddenNodes: fit unmeasured (off-screen, never mounted) nodes by their estimated size.
-export const SMALL_GRAPH = 40;
-const OPEN_FIT = { padding: 0.2, maxZoom: 1, minZoom: 0.35, includeHiddenNodes: true };
-export const SMALL_GRAPH_MIN_ZOOM = 0.75;
-const OPEN_FIT_SMALL = { ...OPEN_FIT, minZoom: SMALL_GRAPH_MIN_ZOOM };
+// A graph opens (and the fit buttons fit it) at a zoom where nodes are legible: centred when
+// it fits, else from its first node at the readable floor, to pan from (useFitAll).
 
 function toConnection(c: Connection | Edge): Connection {
   return { source: c.source, target: c.target, sourceHandle: c.sourceHandle ?? null, targetHandle: c.targetHandle ?? null };
@@ -41,9 +37,15 @@ export function Canvas() {
   const beginDrag = useCanvasStore((s) => s.beginDrag);
   const theme = useThemeStore((s) => s.theme);
   const add = useAddComponent();
-  useCanvasReadyMark();
+  const fitAll = useFitAll();
   // Fit a loaded graph once; an empty canvas must not jump to the first dropped node.
   const [openCount] = useState(() => useCanvasStore.getState().nodes.length);
+  const [fitted, setFitted] = useState(openCount === 0);
+  const sized = useStore((st) => st.width > 0 && st.height > 0 && st.nodes.length > 0);
+  useEffect(() => {
+    if (!fitted && sized && fitAll()) setFitted(true);
+  }, [fitted, sized, fitAll]);
+  useCanvasReadyMark(fitted);
 
   const isValidConnection = useCallback<IsValidConnection>(
     (c) => useCanvasStore.getState().checkConnection(toConnection(c)).ok,
@@ -113,15 +115,17 @@ export function Canvas() {
         snapGrid={SNAP}
         minZoom={0.05}
         maxZoom={2}
-        fitView={openCount > 0}
-        fitViewOptions={openCount <= SMALL_GRAPH ? OPEN_FIT_SMALL : OPEN_FIT}
         colorMode={theme}
         proOptions={PRO_OPTIONS}
         defaultEdgeOptions={{ type: "default" }}
       >
         <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} />
         <MiniMap<CanvasNode> pannable zoomable nodeColor={miniMapColor} nodeStrokeWidth={0} maskColor="var(--minimap-mask)" />
-        <Controls showInteractive={false} />
+        <Controls showInteractive={false} showFitView={false}>
+          <ControlButton onClick={() => fitAll({ duration: 300 })} title="Fit view" aria-label="Fit view" className="react-flow__controls-fitview">
+            <Icon name="fit" size={12} />
+          </ControlButton>
+        </Controls>
       </ReactFlow>
       {nodes.length === 0 && (
         <div className="canvas-empty">

@@ -1,9 +1,9 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { useNavigate, useParams } from "react-router-dom";
+import { useNavigate, useParams, useSearchParams } from "react-router-dom";
 import { ReactFlowProvider } from "@xyflow/react";
 import { selectDirty, useCanvasStore } from "../store/canvasStore";
 import { Palette } from "./Palette";
-import { Canvas, SMALL_GRAPH, SMALL_GRAPH_MIN_ZOOM } from "./Canvas";
+import { Canvas } from "./Canvas";
 import { PropertiesPanel } from "./PropertiesPanel";
 import { DesignerToolbar } from "./DesignerToolbar";
 import { ValidationPanel } from "./ValidationPanel";
@@ -36,6 +36,9 @@ function DesignerInner() {
   const { id } = useParams();
   const pipelineId = id && id !== "new" ? id : null;
   const navigate = useNavigate();
+  // ?version=N opens that version (read-only unless it is the latest): a run links to it.
+  const [search] = useSearchParams();
+  const wanted = Number(search.get("version")) || null;
   const [load, setLoad] = useState<LoadState>({ status: "loading" });
   const [latest, setLatest] = useState<number | null>(null);
   const [dialog, setDialog] = useState<null | "save" | "submit">(null);
@@ -54,7 +57,7 @@ function DesignerInner() {
     // An empty canvas is not fitted: the timer could fire after the first drop and move it.
     const count = useCanvasStore.getState().nodes.length;
     if (!count) return;
-    window.setTimeout(() => fitRef.current(count <= SMALL_GRAPH ? { minZoom: SMALL_GRAPH_MIN_ZOOM } : {}), 50);
+    window.setTimeout(() => fitRef.current(), 50);
   }, []);
 
   useEffect(() => {
@@ -68,9 +71,12 @@ function DesignerInner() {
       } else {
         const p = await fetchPipeline(pipelineId);
         if (cancelled) return;
-        const doc = p.latest?.document ?? emptyDocument(p.name);
-        await loadDocument(doc, { pipelineId: String(p.id), version: p.latest?.number ?? null, readOnly: false });
-        if (p.latest && !p.latest.is_valid && p.latest.errors?.length) useCanvasStore.getState().setValidation(p.latest.errors);
+        const older = wanted !== null && wanted !== p.latest?.number ? await fetchVersion(pipelineId, wanted) : null;
+        if (cancelled) return;
+        const shown = older ?? p.latest;
+        const doc = shown?.document ?? emptyDocument(p.name);
+        await loadDocument(doc, { pipelineId: String(p.id), version: shown?.number ?? null, readOnly: older !== null });
+        if (shown && !shown.is_valid && shown.errors?.length) useCanvasStore.getState().setValidation(shown.errors);
         setLatest(p.latest?.number ?? null);
       }
       if (!cancelled) setLoad({ status: "ready" });
@@ -78,7 +84,7 @@ function DesignerInner() {
     return () => {
       cancelled = true;
     };
-  }, [pipelineId]);
+  }, [pipelineId, wanted]);
 
   const openSave = useCallback(() => {
     const s = useCanvasStore.getState();
@@ -132,8 +138,20 @@ function DesignerInner() {
   const clone = async () => {
     const s = useCanvasStore.getState();
     if (!s.pipelineId) return;
+    const name = `${s.meta.name}-copy`;
     try {
-      const created = await clonePipeline(s.pipelineId, { name: `${s.meta.name}-copy`, ...(s.version ? { version: s.version } : {}) });
+      // Unsaved edits are cloned as they are on screen: the clone is what the user sees.
+      const edited = s.rev !== s.savedRev && !s.readOnly;
+      const created = edited
+        ? await createPipeline({
+            name,
+            description: s.meta.description,
+            document: { ...s.toDocument(), name },
+            message: `Cloned from ${s.meta.name} v${s.version ?? "?"} with unsaved edits`,
+          })
+        : await clonePipeline(s.pipelineId, { name, ...(s.version ? { version: s.version } : {}) });
+      // The edits now live in the clone: leaving this pipeline loses nothing.
+      if (edited) useCanvasStore.getState().markSaved();
       toast.success(`Cloned as ${created.name}`);
       navigate(`/pipelines/${created.id}`);
     } catch (e) {

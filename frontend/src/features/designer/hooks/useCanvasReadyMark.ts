@@ -5,12 +5,12 @@ import type { ReactFlowState } from "@xyflow/react";
 /** The performance mark bench/canvas_open.py reads: a loaded graph's first painted frame. */
 export const CANVAS_READY_MARK = "conveyor:canvas-ready";
 
-// Nodes handed over and the initial fit done (it waits for the visible nodes' measurement).
-const ready = (s: ReactFlowState): boolean => s.nodes.length > 0 && !s.fitViewQueued;
+// Nodes handed over and measured (React Flow knows the pane size).
+const ready = (s: ReactFlowState): boolean => s.nodes.length > 0 && s.width > 0;
 
 /** Sets CANVAS_READY_MARK once per page, on the frame after the loaded graph was fitted. */
-export function useCanvasReadyMark(): void {
-  const isReady = useStore(ready);
+export function useCanvasReadyMark(fitted: boolean): void {
+  const isReady = useStore(ready) && fitted;
   useEffect(() => {
     if (!isReady || performance.getEntriesByName(CANVAS_READY_MARK).length) return;
     let timer = 0;

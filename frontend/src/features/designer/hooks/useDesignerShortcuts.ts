@@ -8,7 +8,7 @@ function isTyping(t: EventTarget | null): boolean {
   return el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName);
 }
 
-/** Delete, undo/redo, copy/paste and save on the keyboard (not while typing in a field). */
+/** Delete, undo/redo, select all, copy/paste and save on the keyboard (not while typing in a field). */
 export function useDesignerShortcuts(onSave: () => void) {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -28,6 +28,10 @@ export function useDesignerShortcuts(onSave: () => void) {
       } else if (mod && key === "y") {
         e.preventDefault();
         s.redo();
+      } else if (mod && key === "a") {
+        // The nodes, not the page's text.
+        e.preventDefault();
+        s.selectAll();
       } else if (mod && key === "c") {
         const n = s.copy();
         if (n) toast.info(`Copied ${n} node${n === 1 ? "" : "s"}`);

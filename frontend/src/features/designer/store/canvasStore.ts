@@ -12,7 +12,9 @@ import type { CanvasEdge, CanvasNode } from "../../../lib/document";
 import { copySelection, pasteClipboard } from "../../../lib/clipboard";
 import type { Clipboard } from "../../../lib/clipboard";
 import { uniqueName, uniqueNodeId } from "../../../lib/nodeId";
-import { estimateNodeGeometry } from "../../../lib/nodeGeometry";
+import { estimateNodeGeometry, NODE_WIDTH } from "../../../lib/nodeGeometry";
+import { freeOffset } from "../../../lib/placement";
+import type { Rect } from "../../../lib/placement";
 import { isBinding } from "../../../lib/types";
 import type {
   ComponentSpec,
@@ -71,6 +73,7 @@ export interface CanvasState {
   connect(c: Connection): ConnectionCheck;
   addNode(spec: ComponentSpec, position: { x: number; y: number }): string | null;
   deleteSelected(): void;
+  selectAll(): number;
   copy(): number;
   paste(): number;
   undo(): void;
@@ -111,6 +114,26 @@ function mapBindings(nodes: CanvasNode[], fn: (name: string) => string | null): 
     }
     return changed ? { ...n, data: { doc: { ...n.data.doc, inputs: next } } } : n;
   });
+}
+
+/** A node's box on the canvas: measured, else estimated from its spec. */
+function nodeRect(n: CanvasNode, specs: Record<string, ComponentSpec>): Rect {
+  const spec = specs[n.data.doc.component];
+  const est = spec ? estimateNodeGeometry(spec) : { width: NODE_WIDTH, height: 110 };
+  return {
+    x: n.position.x,
+    y: n.position.y,
+    width: n.measured?.width ?? n.initialWidth ?? est.width,
+    height: n.measured?.height ?? n.initialHeight ?? est.height,
+  };
+}
+
+/** Ports of a node whose value or binding changed. */
+function changedPorts(before: PipelineNode, after: PipelineNode): Set<string> {
+  const ports = new Set([...Object.keys(before.inputs), ...Object.keys(after.inputs)]);
+  return new Set(
+    [...ports].filter((p) => JSON.stringify(before.inputs[p]) !== JSON.stringify(after.inputs[p])),
+  );
 }
 
 /** Loaded nodes get their expected size and handles, so that off-screen ones need no mount. */
@@ -161,6 +184,14 @@ export const useCanvasStore = create<CanvasState>()((set, get) => {
       [other]: [...s[other], current].slice(-HISTORY_LIMIT),
       lastCoalesce: null,
     });
+  }
+
+  /** A fixed field loses its stale server error at once (the next validation may bring it back). */
+  function dropErrors(node: string, ports: ReadonlySet<string>): void {
+    const v = get().validation;
+    if (!v || !ports.size) return;
+    const left = v.filter((e) => !(e.node === node && e.port && ports.has(e.port)));
+    if (left.length !== v.length) set({ validation: left, errorsByNode: groupErrors(left) });
   }
 
   function selectedIds(): Set<string> {
@@ -287,6 +318,7 @@ export const useCanvasStore = create<CanvasState>()((set, get) => {
         target_port: c.targetHandle ?? "",
       });
       commit({ edges: [...get().edges, edge] });
+      dropErrors(c.target, new Set([c.targetHandle ?? ""]));
       return verdict;
     },
 
@@ -294,11 +326,16 @@ export const useCanvasStore = create<CanvasState>()((set, get) => {
       const s = get();
       if (s.readOnly) return null;
       const id = uniqueNodeId(spec.name, new Set(s.nodes.map((n) => n.id)));
+      // A second add at the same point (double-click, Enter) goes below the first, not on it.
+      const size = estimateNodeGeometry(spec);
+      const others = s.nodes.map((n) => nodeRect(n, s.specs));
+      const here = { x: Math.round(position.x), y: Math.round(position.y), ...size };
+      const off = freeOffset([here], others, { x: 0, y: 0 }, { x: 0, y: 20 });
       const doc: PipelineNode = {
         id,
         component: `${spec.name}@${spec.version}`,
         display_name: spec.display_name || spec.name,
-        position: { x: Math.round(position.x), y: Math.round(position.y) },
+        position: { x: here.x + off.x, y: here.y + off.y },
         inputs: {},
         compute: null,
         settings: { timeout_seconds: null },
@@ -323,6 +360,15 @@ export const useCanvasStore = create<CanvasState>()((set, get) => {
       });
     },
 
+    selectAll() {
+      const s = get();
+      set({
+        nodes: s.nodes.map((n) => (n.selected ? n : { ...n, selected: true })),
+        edges: s.edges.map((e) => (e.selected ? e : { ...e, selected: true })),
+      });
+      return s.nodes.length;
+    },
+
     copy() {
       const s = get();
       const clip = copySelection(s.nodes, s.edges, selectedIds());
@@ -333,7 +379,12 @@ export const useCanvasStore = create<CanvasState>()((set, get) => {
     paste() {
       const s = get();
       if (!s.clipboard || s.readOnly) return 0;
-      const pasted = pasteClipboard(s.clipboard, new Set(s.nodes.map((n) => n.id)), { x: 40, y: 40 });
+      // Below the copied nodes, then further down until nothing is in the way.
+      const group = s.clipboard.nodes.map((n) => nodeRect(n, s.specs));
+      const others = s.nodes.map((n) => nodeRect(n, s.specs));
+      const offset = freeOffset(group, others, { x: 40, y: 40 }, { x: 0, y: 20 });
+      const names = new Set(s.nodes.map((n) => n.data.doc.display_name));
+      const pasted = pasteClipboard(s.clipboard, new Set(s.nodes.map((n) => n.id)), offset, names);
       commit({
         nodes: [...s.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), ...pasted.nodes],
         edges: [...s.edges, ...pasted.edges],
@@ -371,10 +422,15 @@ export const useCanvasStore = create<CanvasState>()((set, get) => {
     },
 
     updateNode(id, fn, coalesceKey) {
-      commit(
-        { nodes: get().nodes.map((n) => (n.id === id ? { ...n, data: { doc: fn(n.data.doc) } } : n)) },
-        coalesceKey,
-      );
+      let changed = new Set<string>();
+      const nodes = get().nodes.map((n) => {
+        if (n.id !== id) return n;
+        const doc = fn(n.data.doc);
+        changed = changedPorts(n.data.doc, doc);
+        return { ...n, data: { doc } };
+      });
+      commit({ nodes }, coalesceKey);
+      dropErrors(id, changed);
     },
 
     updateMeta(fn, coalesceKey) {

@@ -68,7 +68,7 @@ export function PipelinesPage() {
                 <td>
                   <Link to={`/pipelines/${p.id}`} className="strong">{p.name}</Link>
                   {p.archived && <span className="badge">archived</span>}
-                  {p.description && <div className="muted small ellipsis">{p.description}</div>}
+                  {p.description && <div className="muted small clamp-2" title={p.description} data-testid="pipeline-description">{p.description}</div>}
                 </td>
                 <td>{p.owner}</td>
                 <td><span className="badge">v{p.latest_version}</span></td>

@@ -13,6 +13,7 @@ import { errorMessage } from "../../../lib/api";
 import { formatDate } from "../../../lib/format";
 import { toast } from "../../../components/toastStore";
 import { formatDuration, span } from "../lib/time";
+import { statusLabel } from "../lib/labels";
 import { RunGraph } from "./RunGraph";
 import { RunTimeline } from "./RunTimeline";
 import { StepPanel } from "./StepPanel";
@@ -59,6 +60,9 @@ function useDetailsRefresh(id: string, ready: boolean) {
 function ConnectionBadge() {
   const connection = useRunStatusStore((s) => s.connection);
   const error = useRunStatusStore((s) => s.connectionError);
+  const finished = useRunStatusStore((s) => s.run !== null && isTerminal(s.run.status));
+  // "Live" means updates are streaming; a finished run has nothing more to stream.
+  if (finished && connection !== "refused") return null;
   const label = { idle: "", connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…", refused: error ?? "Refused" }[connection];
   if (!label) return null;
   return <span className={`conn conn-${connection}`} data-testid="run-connection" data-state={connection}>{label}</span>;
@@ -92,10 +96,10 @@ function RunHeader({ id }: { id: string }) {
       <div>
         <div className="crumbs"><Link to="/runs">Runs</Link> / {id}</div>
         <h1>
-          Run {id} <span className={`status status-${run.status}`} data-testid="run-status">{run.status}</span> <ConnectionBadge />
+          Run {id} <span className={`status status-${run.status}`} data-testid="run-status" data-status={run.status}>{statusLabel(run.status)}</span> <ConnectionBadge />
         </h1>
         <div className="run-facts muted">
-          <span><Link to={`/pipelines/${run.pipeline}`}>{run.pipeline_name}</Link> v{run.version}</span>
+          <span><Link to={`/pipelines/${run.pipeline}?version=${run.version}`} data-testid="run-pipeline-link">{run.pipeline_name} v{run.version}</Link></span>
           <span>by {run.user}</span>
           <span>started {formatDate(run.started_at ?? run.created_at)}</span>
           {run.ended_at && <span>ended {formatDate(run.ended_at)}</span>}

@@ -3,6 +3,7 @@ import { isTerminal, nodeStatus } from "../store/runView";
 import type { StepView } from "../store/runView";
 import { useNow } from "../hooks/useNow";
 import { formatDuration, span, toMs } from "../lib/time";
+import { statusLabel } from "../lib/labels";
 
 function bounds(steps: StepView[], runStart: number | null, runEnd: number | null, now: number): [number, number] {
   const times = steps.flatMap((s) => [toMs(s.queued_at), toMs(s.started_at), toMs(s.ended_at)]).filter((t): t is number => t !== null);
@@ -32,7 +33,7 @@ export function RunTimeline({ onSelect }: { onSelect: (node: string) => void }) 
         const st = toMs(s.started_at);
         const en = toMs(s.ended_at) ?? (isTerminal(s.status) ? st : now);
         return (
-          <button key={s.node} className="timeline-row" onClick={() => onSelect(s.node)} title={`${s.node}: ${status}`}>
+          <button key={s.node} className="timeline-row" onClick={() => onSelect(s.node)} title={`${s.node}: ${statusLabel(status)}`}>
             <span className="timeline-label">{s.node}</span>
             <span className="timeline-track">
               {q !== null && <span className="timeline-bar queued" style={{ left: pct(q), width: width(q, st ?? en ?? now) }} />}
@@ -40,7 +41,7 @@ export function RunTimeline({ onSelect }: { onSelect: (node: string) => void }) 
                 <span className={`timeline-bar run-bg-${status}`} style={{ left: pct(st), width: width(st, en) }} />
               )}
             </span>
-            <span className="timeline-dur muted">{st !== null ? formatDuration(span(s.started_at, s.ended_at, now)) : status}</span>
+            <span className="timeline-dur muted">{st !== null ? formatDuration(span(s.started_at, s.ended_at, now)) : statusLabel(status)}</span>
           </button>
         );
       })}

@@ -9,6 +9,7 @@ import { formatDate } from "../../../lib/format";
 import { isTerminal } from "../store/runView";
 import { useNow } from "../hooks/useNow";
 import { formatDuration, span } from "../lib/time";
+import { statusLabel } from "../lib/labels";
 import "../runs.css";
 
 const STATUSES = ["NotStarted", "Queued", "Running", "Completed", "Failed", "Canceled"];
@@ -70,7 +71,7 @@ export function RunsPage() {
       <div className="toolbar-row runs-filters">
         <select value={status} onChange={(e) => setFilter("status", e.target.value)} aria-label="Status" data-testid="filter-status">
           <option value="">All statuses</option>
-          {STATUSES.map((s) => <option key={s} value={s}>{s}</option>)}
+          {STATUSES.map((s) => <option key={s} value={s}>{statusLabel(s)}</option>)}
         </select>
         <select value={pipeline} onChange={(e) => setFilter("pipeline", e.target.value)} aria-label="Pipeline" data-testid="filter-pipeline">
           <option value="">All pipelines</option>
@@ -85,7 +86,7 @@ export function RunsPage() {
             {data?.runs.map((r) => (
               <tr key={r.id} data-testid={`run-row-${r.id}`}>
                 <td><Link to={`/runs/${r.id}`}>Run {r.id}</Link></td>
-                <td><span className={`status status-${r.status}`}>{r.status}</span></td>
+                <td><span className={`status status-${r.status}`}>{statusLabel(r.status)}</span></td>
                 <td>{r.pipeline_name}</td>
                 <td>v{r.version}</td>
                 <td>{r.user}</td>

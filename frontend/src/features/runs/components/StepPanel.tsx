@@ -5,11 +5,26 @@ import { nodeStatus } from "../store/runView";
 import { LogView } from "./LogView";
 import { OutputCard } from "./OutputCard";
 import { formatDuration, span } from "../lib/time";
+import { hidePath, statusLabel } from "../lib/labels";
+import { useCanvasStore } from "../../designer/store/canvasStore";
 
 type Tab = "log" | "details" | "outputs";
 
 function Value({ value }: { value: unknown }) {
-  return <code>{typeof value === "string" ? value : JSON.stringify(value)}</code>;
+  const shown = hidePath(value);
+  return <code>{typeof shown === "string" ? shown : JSON.stringify(shown)}</code>;
+}
+
+/** Where a data input came from, in the graph's words; never the server path it was read at. */
+function InputSource({ node, port, value }: { node: string; port: string; value: unknown }) {
+  const edge = useCanvasStore((s) => s.edges.find((e) => e.target === node && e.targetHandle === port));
+  const digest = value && typeof value === "object" && "sha256" in value ? String((value as { sha256: unknown }).sha256) : "";
+  const short = digest.startsWith("uri:") ? "" : digest.slice(0, 12);
+  if (edge) {
+    return <span>output <code>{edge.sourceHandle}</code> of <strong>{edge.source}</strong>{short && <span className="muted"> · sha256 {short}</span>}</span>;
+  }
+  const path = value && typeof value === "object" && "path" in value ? (value as { path: unknown }).path : value;
+  return <span><Value value={path} />{short && <span className="muted"> · sha256 {short}</span>}</span>;
 }
 
 /** The panel of one step: live log, parameters, cache key and reason, outputs with previews. */
@@ -24,9 +39,9 @@ export function StepPanel({ runId, node, onClose }: { runId: string; node: strin
       <div className="step-panel-head">
         <div>
           <h2>{node}</h2>
-          <div className="muted small">{step.component} · attempt {step.attempt}{step.worker ? ` · ${step.worker}` : ""}</div>
+          <div className="muted small">{step.component} · attempt {step.attempt}</div>
         </div>
-        <span className={`status status-${status}`} data-testid="step-panel-status">{status}</span>
+        <span className={`status status-${status}`} data-testid="step-panel-status">{statusLabel(status)}</span>
         <button className="icon-btn" onClick={onClose} aria-label="Close">×</button>
       </div>
       {step.error && <pre className="step-error">{step.error}</pre>}
@@ -61,7 +76,7 @@ export function StepPanel({ runId, node, onClose }: { runId: string; node: strin
           <h3>Inputs</h3>
           {Object.keys(step.inputs ?? {}).length === 0 ? <p className="muted">None.</p> : (
             <table className="table"><tbody>
-              {Object.entries(step.inputs).map(([k, v]) => <tr key={k}><td>{k}</td><td><Value value={v} /></td></tr>)}
+              {Object.entries(step.inputs).map(([k, v]) => <tr key={k}><td>{k}</td><td><InputSource node={node} port={k} value={v} /></td></tr>)}
             </tbody></table>
           )}
         </div>
