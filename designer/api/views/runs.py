@@ -21,7 +21,7 @@ from designer.engine.artifacts import UnsafePathError, safe_resolve
 from designer.engine.models import TERMINAL, Run, RunEvent, StepRun
 from designer.engine.selectors import run_for_user, runs_visible_to
 from designer.engine.submit import RunRefused, run_cancel, run_rerun, run_submit
-from designer.pipelines.models import Pipeline
+from designer.pipelines.selectors import pipeline_for_user
 
 TAIL_MAX_BYTES = 64 * 1024
 EVENTS_MAX = 1000
@@ -141,7 +141,7 @@ class RunListView(APIView):
     def post(self, request: Request) -> Response:
         body = RunSubmitSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        pipeline = Pipeline.objects.filter(pk=body.validated_data["pipeline"]).first()
+        pipeline = pipeline_for_user(request.user, body.validated_data["pipeline"])
         if pipeline is None:
             raise ApiError(404, "not_found", "Pipeline does not exist.")
         number = body.validated_data.get("version") or pipeline.latest_version
