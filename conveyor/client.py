@@ -110,10 +110,10 @@ class Client:
 
     def component_create(self, spec_path: Path) -> dict[str, Any]:
         """Upload a component spec and its code folder (zipped)."""
-        import yaml
+        from designer.core.yamlsafe import safe_load
 
         text = spec_path.read_text(encoding="utf-8")
-        spec = yaml.safe_load(text) or {}
+        spec = safe_load(text) or {}
         files: Files = {}
         code = spec.get("code") if isinstance(spec, dict) else None
         if isinstance(code, str):

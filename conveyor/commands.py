@@ -13,10 +13,9 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from conveyor import config
 from conveyor.client import ApiError, Client
+from designer.core.yamlsafe import safe_load
 
 
 def _client(args: argparse.Namespace) -> Client:
@@ -122,7 +121,7 @@ def _overrides(pairs: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
         scope, _, name = key.partition(".")
         if not sep or scope not in ("inputs", "settings") or not name:
             raise ValueError(f"--set {pair!r}: write inputs.NAME=VALUE or settings.NAME=VALUE")
-        value = yaml.safe_load(raw) if raw else ""
+        value = safe_load(raw) if raw else ""
         (inputs if scope == "inputs" else settings)[name] = value
     return inputs, settings
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-import yaml
+from designer.core.yamlsafe import safe_load
 
 DATA_TYPES = ("uri_folder", "uri_file", "mltable", "mlflow_model", "custom_model")
 X_STEP, Y_STEP = 280, 140
@@ -125,7 +125,7 @@ class Component:
 def load_component(path: str | Path) -> Component:
     """Read a command component YAML file."""
     source = Path(path)
-    spec = yaml.safe_load(source.read_text(encoding="utf-8"))
+    spec = safe_load(source.read_text(encoding="utf-8"))
     if not isinstance(spec, dict) or "name" not in spec or "version" not in spec:
         raise ValueError(f"{source} is not a component spec (it needs `name` and `version`)")
     return Component(

@@ -9,6 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PURE = [
+    "designer/core/yamlsafe.py",
     "designer/registry/spec.py",
     "designer/registry/spec_ports.py",
     "designer/registry/command.py",

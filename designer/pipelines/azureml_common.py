@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from designer.core.yamlsafe import safe_load
 from designer.registry.types import DATA_TYPES, INPUT_TYPES
 
 PIPELINE_SCHEMA_URL = "https://azuremlschemas.azureedge.net/latest/pipelineJob.schema.json"
@@ -96,7 +97,7 @@ class Findings:
 def load_yaml_text(text: str, where: str) -> Any:
     """Parse YAML text; raise YamlImportError naming the file and line."""
     try:
-        return yaml.safe_load(text)
+        return safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = f" line {mark.line + 1}" if mark else ""

@@ -46,6 +46,7 @@ JOB_KEYS = frozenset(
     }
 )  # fmt: skip
 X_STEP, Y_STEP = 280, 140
+MAX_NODES = 2000  # steps one import may produce (nested pipelines multiply them)
 
 
 @dataclass(frozen=True)
@@ -69,10 +70,13 @@ class Importer:
     findings: Findings = field(default_factory=Findings)
     nodes: list[tuple[tuple[int, ...], dict[str, Any]]] = field(default_factory=list)
     edges: list[dict[str, str]] = field(default_factory=list)
+    # The pipeline files being expanded, outermost first: a file met again is a cycle.
+    chain: list[tuple[Path, str]] = field(default_factory=list)
 
     def run(self, path: Path, *, name: str | None = None) -> ImportResult:
         """Import the pipeline at `path`; raise YamlImportError listing every problem."""
         data = load_yaml_text(path.read_text(encoding="utf-8"), path.name)
+        self.chain = [(path.resolve(), path.name)]
         if not isinstance(data, dict) or "jobs" not in data:
             issue = ImportIssue(None, None, "invalid_pipeline", f"{path.name}: no `jobs:` found")
             raise YamlImportError([issue])
@@ -186,6 +190,33 @@ class Importer:
             message = f"job '{node}': pipeline components nest deeper than {MAX_DEPTH} levels"
             self.findings.error("too_deep", message, node)
             return None
+        if len(self.nodes) >= MAX_NODES:
+            message = f"job '{node}': the pipeline expands to more than {MAX_NODES} steps"
+            self.findings.error("too_large", message, node)
+            return None
+        source = target.source.resolve() if target.source else None
+        if source is not None and any(seen == source for seen, _ in self.chain):
+            names = [shown for _, shown in self.chain] + [target.where]
+            message = f"job '{node}': pipeline files include themselves: {' -> '.join(names)}"
+            self.findings.error("cycle", message, node)
+            return None
+        self.chain.append((source or target.base_dir, target.where))
+        try:
+            return self._expand_pipeline(scope, node, index, job, target, sources, loader, binder)
+        finally:
+            self.chain.pop()
+
+    def _expand_pipeline(
+        self,
+        scope: Scope,
+        node: str,
+        index: int,
+        job: dict[str, Any],
+        target: PipelineTarget,
+        sources: dict[str, Source],
+        loader: Loader,
+        binder: Binder,
+    ) -> dict[str, Source] | None:
         data = target.data
         child = Scope(
             prefix=node + "__",

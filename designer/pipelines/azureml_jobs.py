@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,8 @@ class PipelineTarget:
     data: dict[str, Any]
     base_dir: Path
     where: str
+    # The file it was read from (None when inline): to detect files that include themselves.
+    source: Path | None = None
 
 
 Target = CommandTarget | PipelineTarget
@@ -112,7 +114,10 @@ class Loader:
         except YamlImportError as exc:
             self.findings.errors += [ImportIssue(node, None, i.code, i.message) for i in exc.issues]
             return None
-        return self._from_dict(data, node, path.parent, ref, yaml_text=text)
+        target = self._from_dict(data, node, path.parent, ref, yaml_text=text)
+        if isinstance(target, PipelineTarget):
+            return replace(target, source=path)
+        return target
 
     def _registered(self, ref: str, node: str) -> Target | None:
         if "@" in ref:

@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 
+from designer.core.yamlsafe import LimitedSafeLoader, safe_load
 from designer.registry.command import (
     CommandSyntaxError,
     OptionalBlock,
@@ -51,8 +52,8 @@ NOT_APPLIED = ("resources", "distribution")
 ARITHMETIC_TYPES = frozenset({"integer", "number", "boolean"})
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that refuses duplicate keys, which PyYAML would silently overwrite."""
+class _UniqueKeyLoader(LimitedSafeLoader):
+    """The limited safe loader, refusing duplicate keys, which PyYAML would silently overwrite."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
@@ -74,7 +75,7 @@ def parse_component_yaml(text: str, *, source: str = "") -> ParsedSpec:
     Raises SpecError listing every problem found.
     """
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+        data = safe_load(text, loader=_UniqueKeyLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = f"not valid YAML: {exc.problem or exc.context}"
