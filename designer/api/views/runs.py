@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import DataError, InterfaceError, OperationalError
 from django.db.models import QuerySet
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,11 +24,21 @@ from rest_framework.views import APIView
 from designer.api.errors import ApiError
 from designer.api.pagination import Pagination
 from designer.engine.artifacts import UnsafePathError, safe_resolve
+from designer.engine.idempotency import (
+    KeyInvalid,
+    KeyReused,
+    key_check,
+    request_digest,
+    run_by_key,
+    run_submit_once,
+)
 from designer.engine.models import TERMINAL, Run, RunEvent, StepRun
 from designer.engine.selectors import run_for_user, runs_visible_to
 from designer.engine.submit import RunRefused, run_cancel, run_rerun, run_submit
 from designer.pipelines.selectors import pipeline_for_user
 
+T = TypeVar("T")
+logger = logging.getLogger(__name__)
 TAIL_MAX_BYTES = 64 * 1024
 EVENTS_MAX = 1000
 
@@ -148,18 +164,85 @@ class RunListView(APIView):
         version = pipeline.versions.filter(number=number).first()
         if version is None:
             raise ApiError(404, "not_found", f"Pipeline {pipeline.name!r} has no version {number}.")
-        try:
-            run = run_submit(
+
+        def submit() -> Run:
+            return run_submit(
                 pipeline_version=version,
                 user=request.user,
                 inputs=body.validated_data["inputs"],
                 settings=body.validated_data["settings"],
             )
+
+        try:
+            run, created = submit_idempotent(request, submit)
         except RunRefused as exc:
             raise ApiError(
                 400, "invalid_run", "The run cannot start; see details.", {"errors": exc.errors}
             ) from None
-        return Response(run_data(run, with_steps=True), status=201)
+        return Response(run_data(run, with_steps=True), status=201 if created else 200)
+
+
+def submit_idempotent(request: Request, submit: Callable[[], Run]) -> tuple[Run, bool]:
+    """Submit under the request's Idempotency-Key, if any; (run, created).
+
+    With a key, a repeat of the same request answers 200 with the run it created; the same
+    key with another body is a 422. A failure while submitting is a JSON error saying
+    whether the run exists (the run is created in one transaction, so it does not unless
+    the key finds it), never an HTML 500.
+    """
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return _submit_guarded(submit, request=request, key=None), True
+    try:
+        key_check(key)
+    except KeyInvalid as exc:
+        raise ApiError(
+            400, "invalid_idempotency_key", str(exc), {"header": "Idempotency-Key"}
+        ) from None
+    digest = request_digest(request.data)
+    try:
+        return _submit_guarded(
+            lambda: run_submit_once(user=request.user, key=key, digest=digest, submit=submit),
+            request=request,
+            key=key,
+        )
+    except KeyReused as exc:
+        raise ApiError(
+            422,
+            "idempotency_key_reused",
+            "This Idempotency-Key was already used for a different request.",
+            {"header": "Idempotency-Key", "run": exc.run.pk},
+        ) from None
+
+
+def _submit_guarded(submit: Callable[[], T], *, request: Request, key: str | None) -> T:
+    try:
+        return submit()
+    except (RunRefused, KeyReused, APIException, DataError, Http404, PermissionDenied):
+        raise  # Answers the API's error handler already gives as a 4xx.
+    except Exception as exc:
+        logger.exception("submitting a run failed")
+        exists = None
+        if key is not None:
+            with contextlib.suppress(Exception):
+                found = run_by_key(user=request.user, key=key)
+                exists = found.pk if found is not None else None
+        unavailable = isinstance(exc, OperationalError | InterfaceError)
+        message = (
+            "The database is unavailable; the run was not created. Retry later"
+            if unavailable and exists is None
+            else "Submitting the run failed"
+        )
+        if exists is not None:
+            message = f"Submitting failed after run {exists} was created; it will run"
+        elif key is not None:
+            message += " (retrying with the same Idempotency-Key is safe)"
+        raise ApiError(
+            503 if unavailable else 500,
+            "submit_failed",
+            message + ".",
+            {"run_created": exists is not None, "run": exists, "error": type(exc).__name__},
+        ) from None
 
 
 class RunDetailView(APIView):
