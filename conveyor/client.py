@@ -17,6 +17,10 @@ from typing import Any
 from conveyor import config
 
 TERMINAL = {"Completed", "Failed", "Canceled"}
+# A submit is retried (with its Idempotency-Key) after these pauses when the server could
+# not be reached (status 0) or was unavailable.
+SUBMIT_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0)
+RETRIED_STATUSES = {0, 502, 503, 504}
 SKIPPED_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache"}
 Files = dict[str, tuple[str, bytes]]
 
@@ -85,6 +89,7 @@ class Client:
         fields: dict[str, str] | None = None,
         files: Files | None = None,
         query: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> bytes:
         url = self.url + path
         if query:
@@ -94,7 +99,8 @@ class Client:
             body, kind = _multipart(fields or {}, files or {})
         elif json_body is not None:
             body, kind = json.dumps(json_body).encode(), "application/json"
-        return _send(url, method, body, {"Authorization": f"Token {self.token}"}, kind)
+        sent = {"Authorization": f"Token {self.token}", **(headers or {})}
+        return _send(url, method, body, sent, kind)
 
     def get(self, path: str, **query: Any) -> Any:
         return json.loads(self.request("GET", path, query=query))
@@ -172,8 +178,14 @@ class Client:
         inputs: dict[str, Any] | None = None,
         settings: dict[str, Any] | None = None,
         version: int | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
-        """Start a run of a pipeline id, or of an SDK `PipelineJob` (its components uploaded)."""
+        """Start a run of a pipeline id, or of an SDK `PipelineJob` (its components uploaded).
+
+        The submit carries an Idempotency-Key (generated unless given) and is retried with
+        the same key when the server cannot be reached or answers 502/503/504, so a
+        retry never starts a second run.
+        """
         if hasattr(job, "document"):
             for path in job.component_files():
                 self.component_create(path)
@@ -183,7 +195,18 @@ class Client:
         body["settings"] = settings or {}
         if version is not None:
             body["version"] = version
-        return dict(self.post("/api/runs/", body))
+        key = idempotency_key or uuid.uuid4().hex
+        for delay in (*SUBMIT_RETRY_DELAYS, None):
+            try:
+                data = self.request(
+                    "POST", "/api/runs/", json_body=body, headers={"Idempotency-Key": key}
+                )
+                return dict(json.loads(data))
+            except ApiError as exc:
+                if delay is None or exc.status not in RETRIED_STATUSES:
+                    raise
+            time.sleep(delay)
+        raise AssertionError("unreachable")
 
     def run(self, run_id: int) -> dict[str, Any]:
         return dict(self.get(f"/api/runs/{run_id}/"))
@@ -255,6 +278,9 @@ def _send(
         raise _http_error(exc) from None
     except urllib.error.URLError as exc:
         message = f"cannot reach the Conveyor server at {url}: {exc.reason} (check --url)"
+        raise ApiError(0, "unreachable", message) from None
+    except OSError as exc:  # The connection dropped mid-answer (e.g. the server died).
+        message = f"the Conveyor server at {url} closed the connection: {exc}"
         raise ApiError(0, "unreachable", message) from None
 
 
