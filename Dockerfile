@@ -1,6 +1,7 @@
 # One image for the web process and the workers; the command decides which:
 #   docker run IMAGE                                   -> web (ASGI, HTTP + WebSockets)
-#   docker run IMAGE python manage.py rundramatiq --queues cpu   -> a worker
+#   docker run --restart unless-stopped IMAGE python manage.py worker --queues cpu
+#                                                      -> a worker, restarted when it dies
 # Scale-out needs DATABASE_URL, CONVEYOR_BROKER_URL, CONVEYOR_CHANNELS_URL and a shared
 # volume at CONVEYOR_HOME (artifacts and the component store).
 

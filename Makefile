@@ -28,7 +28,7 @@ run: install frontend
 	$(PY) manage.py serve --host $(HOST) --port $(PORT)
 
 worker: install
-	$(PY) manage.py rundramatiq --processes 1 --threads $${CONVEYOR_WORKER_THREADS:-4}
+	$(PY) manage.py worker --processes 1 --threads $${CONVEYOR_WORKER_THREADS:-4}  # restarts on crash
 
 lint: install frontend/node_modules/.package-lock.json
 	$(VENV)/bin/ruff check .
