@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "designer.pipelines",
     "designer.engine",
     "designer.live",
+    "designer.results",
 ]
 
 MIDDLEWARE = [

@@ -15,16 +15,22 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from designer.api.table_stats import STATS_ROWS, column_stats
+
 PREVIEW_ROWS = 50
 LIST_LIMIT = 200
 METRICS_MAX_BYTES = 1024 * 1024
 METRICS_MAX_KEYS = 100
 TABLE_BLOCK = 1024 * 1024
+# Statistics read at most this many blocks (and STATS_ROWS rows) from the head of a table.
+STATS_BLOCKS = 8
+IMAGES_LIMIT = 24
+MODEL_MAX_BYTES = 1024 * 1024
 
 TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t", ".parquet": ""}
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 SVG_TYPE = "image/svg+xml"
-MAIN_NAMES = ("data.csv", "data.tsv", "data.parquet", "metrics.json")
+MAIN_NAMES = ("data.csv", "data.tsv", "data.parquet", "metrics.json", "model.json")
 MAIN_SUFFIXES = (".csv", ".tsv", ".parquet", ".png", ".jpg", ".jpeg", ".svg")
 
 
@@ -58,6 +64,12 @@ def main_file(files: list[dict[str, Any]]) -> str | None:
     return names[0] if len(names) == 1 else None
 
 
+def image_files(files: list[dict[str, Any]]) -> list[str]:
+    """The images of a folder output, shown inline next to its main preview (capped)."""
+    names = [item["path"] for item in files]
+    return [name for name in names if content_type(Path(name)) is not None][:IMAGES_LIMIT]
+
+
 def content_type(path: Path) -> str | None:
     """The image content type a browser may render inline, else None."""
     suffix = path.suffix.lower()
@@ -74,6 +86,8 @@ def preview_file(path: Path) -> dict[str, Any]:
             return {"kind": "table", **read_table(path, suffix)}
         if content_type(path) is not None:
             return {"kind": "image", "content_type": content_type(path)}
+        if path.name == "model.json":
+            return {"kind": "model", "model": read_model(path)}
         if suffix == ".json":
             metrics = read_metrics(path)
             if metrics is not None:
@@ -93,8 +107,7 @@ def read_table(path: Path, suffix: str) -> dict[str, Any]:
 
         parquet = pq.ParquetFile(path)
         total = parquet.metadata.num_rows
-        batches = parquet.iter_batches(batch_size=PREVIEW_ROWS)
-        batch = next(batches, None)
+        batches = iter(parquet.iter_batches(batch_size=STATS_ROWS))
         schema = parquet.schema_arrow
     else:
         from pyarrow import csv
@@ -105,12 +118,38 @@ def read_table(path: Path, suffix: str) -> dict[str, Any]:
             parse_options=csv.ParseOptions(delimiter=TABLE_SUFFIXES[suffix]),
         )
         schema = reader.schema
-        batch = next(iter(reader), None)
-    table = pa.Table.from_batches([batch] if batch is not None else [], schema=schema)
+        batches = iter(reader)
+    sample, more = head_batches(batches)
+    table = pa.Table.from_batches(sample, schema=schema).slice(0, STATS_ROWS)
+    if total is None and not more:
+        total = table.num_rows
     head = table.slice(0, PREVIEW_ROWS)
     columns = [{"name": field.name, "dtype": str(field.type)} for field in schema]
     rows = [[json_safe(value) for value in row.values()] for row in head.to_pylist()]
-    return {"columns": columns, "rows": rows, "total_rows": total}
+    stats = column_stats(table, sampled=more or (total is not None and total > table.num_rows))
+    return {"columns": columns, "rows": rows, "total_rows": total, "stats": stats}
+
+
+def head_batches(batches: Any) -> tuple[list[Any], bool]:
+    """Record batches from the head until STATS_ROWS rows or STATS_BLOCKS blocks; more left?"""
+    taken: list[Any] = []
+    rows = 0
+    for batch in batches:
+        taken.append(batch)
+        rows += batch.num_rows
+        if rows >= STATS_ROWS or len(taken) >= STATS_BLOCKS:
+            return taken, next(batches, None) is not None or rows > STATS_ROWS
+    return taken, False
+
+
+def read_model(path: Path) -> dict[str, Any]:
+    """A trained model's description (model.json: features, target, parameters), capped."""
+    if path.stat().st_size > MODEL_MAX_BYTES:
+        raise ValueError("model.json is larger than 1 MiB")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError("model.json is not an object")
+    return {str(key): json_safe(value) for key, value in list(data.items())[:50]}
 
 
 def json_safe(value: Any) -> Any:

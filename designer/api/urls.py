@@ -3,7 +3,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from designer.api.views import auth, components, pipelines, runs
+from designer.api.views import auth, components, pipelines, run_labels, runs
 
 urlpatterns = [
     path("auth/token/", auth.TokenView.as_view(), name="auth-token"),
@@ -53,6 +53,7 @@ urlpatterns = [
     path("runs/", runs.RunListView.as_view(), name="run-list"),
     path("runs/<int:run_id>/", runs.RunDetailView.as_view(), name="run"),
     path("runs/<int:run_id>/cancel/", runs.RunCancelView.as_view(), name="run-cancel"),
+    path("runs/<int:run_id>/label/", run_labels.RunLabelView.as_view(), name="run-label"),
     path("runs/<int:run_id>/rerun/", runs.RunRerunView.as_view(), name="run-rerun"),
     path("runs/<int:run_id>/events/", runs.RunEventsView.as_view(), name="run-events"),
     path(

@@ -70,7 +70,10 @@ class OutputPreviewView(APIView):
             files = previews.list_files(root)
             main = previews.main_file(files)
         preview = previews.preview_file(file_in_output(root, main)) if main else {"kind": "none"}
-        return Response({**base, "files": files, "main": main, "preview": preview})
+        images = previews.image_files(files)
+        return Response(
+            {**base, "files": files, "main": main, "preview": preview, "images": images}
+        )
 
 
 class OutputDownloadView(APIView):
@@ -83,11 +86,14 @@ class OutputDownloadView(APIView):
         path = file_in_output(root, request.query_params.get("path", ""))
         image = previews.content_type(path)
         inline = image is not None and request.query_params.get("inline") == "1"
+        # A PNG or JPEG says what it is even as a download; an SVG (it can hold script) is
+        # only ever typed as an image inline, under the sandbox policy below.
+        typed = image if image is not None and (inline or image != previews.SVG_TYPE) else None
         response = FileResponse(
             path.open("rb"),
             as_attachment=not inline,
             filename=path.name,
-            content_type=image if inline else "application/octet-stream",
+            content_type=typed or "application/octet-stream",
         )
         response["X-Content-Type-Options"] = "nosniff"
         if image == previews.SVG_TYPE:

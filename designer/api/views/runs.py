@@ -36,6 +36,7 @@ from designer.engine.models import TERMINAL, Run, RunEvent, StepRun
 from designer.engine.selectors import run_for_user, runs_visible_to
 from designer.engine.submit import RunRefused, run_cancel, run_rerun, run_submit
 from designer.pipelines.selectors import pipeline_for_user
+from designer.results.services import run_label_data
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -93,6 +94,7 @@ def run_data(run: Run, *, with_steps: bool = False) -> dict[str, Any]:
         "created_at": run.created_at,
         "started_at": run.started_at,
         "ended_at": run.ended_at,
+        **run_label_data(run),
     }
     if with_steps:
         steps = run.steps.select_related("reused_from")
