@@ -43,8 +43,16 @@ export interface ComponentSpec {
   created_at?: string;
 }
 
+/** Who owns a component name: the system (built-ins) or its first publisher (and a group). */
+export interface ComponentOwner {
+  kind: "system" | "user";
+  name: string | null;
+  group: string | null;
+}
+
 export interface ComponentSummary {
   name: string;
+  owner: ComponentOwner;
   display_name: string;
   description: string;
   tags: Record<string, string>;

@@ -3,6 +3,7 @@ import { Link, useParams } from "react-router-dom";
 import { useComponent, useComponentVersion } from "../api/components";
 import { errorMessage } from "../../../lib/api";
 import { formatDate, typeColor } from "../../../lib/format";
+import { ownerLabel, ownerTitle } from "../lib/owner";
 
 function fmt(v: unknown): string {
   if (v === undefined || v === null) return "";
@@ -26,6 +27,11 @@ export function ComponentDetailPage() {
         <div>
           <h1>{detail.data?.display_name || name}</h1>
           <p className="muted">{detail.data?.description}</p>
+          {detail.data && (
+            <p className="small" data-testid="component-owner" title={ownerTitle(detail.data.owner)}>
+              Owner: <span className={`owner-chip${detail.data.owner?.kind === "system" ? " owner-system" : ""}`}>{ownerLabel(detail.data.owner)}</span>
+            </p>
+          )}
           <div className="chips">
             {Object.entries(detail.data?.tags ?? {}).map(([k, v]) => (
               <span key={k} className="badge badge-soft">{k}: {v}</span>

@@ -4,6 +4,7 @@ import { useComponents } from "../api/components";
 import { useDebounced } from "../../../lib/useDebounced";
 import { categoryOf, tagLabel } from "../../../lib/format";
 import { errorMessage } from "../../../lib/api";
+import { ownerLabel, ownerTitle } from "../lib/owner";
 
 export function ComponentsPage() {
   const [search, setSearch] = useState("");
@@ -52,7 +53,12 @@ export function ComponentsPage() {
               <span className="strong">{c.display_name || c.name}</span>
               <span className="badge">v{c.latest_version}</span>
             </div>
-            <code className="muted small">{c.name}</code>
+            <div className="component-card-meta">
+              <code className="muted small">{c.name}</code>
+              <span className={`owner-chip${c.owner?.kind === "system" ? " owner-system" : ""}`} data-testid="component-owner" title={ownerTitle(c.owner)}>
+                {ownerLabel(c.owner)}
+              </span>
+            </div>
             <p className="small clamp-2">{c.description}</p>
             <div className="component-card-foot">
               <span className="badge badge-soft">{categoryOf(c.tags)}</span>
