@@ -48,7 +48,9 @@ def spec_error(exc: SpecError) -> ApiError:
     )
 
 
-def _version_or_404(name: str, version: str) -> ComponentVersion:
+def _version_or_404(request: Request, name: str, version: str) -> ComponentVersion:
+    if not components_visible_to(request.user).filter(name=name).exists():
+        raise ApiError(404, "not_found", f"component {name!r} is not registered")
     try:
         return version_get(name, version)
     except UnknownComponent as exc:
@@ -133,7 +135,7 @@ class ComponentDetailView(APIView):
 class ComponentVersionView(APIView):
     @extend_schema(responses={200: dict})
     def get(self, request: Request, name: str, version: str) -> Response:
-        return Response(ComponentVersionSerializer(_version_or_404(name, version)).data)
+        return Response(ComponentVersionSerializer(_version_or_404(request, name, version)).data)
 
 
 class ComponentCodeView(APIView):
@@ -141,7 +143,7 @@ class ComponentCodeView(APIView):
 
     @extend_schema(responses={(200, "application/gzip"): bytes})
     def get(self, request: Request, name: str, version: str) -> FileResponse:
-        found = _version_or_404(name, version)
+        found = _version_or_404(request, name, version)
         if not found.code_path:
             raise ApiError(404, "no_code", f"{found.ref} has no code folder.")
         folder = Path(settings.STORE_DIR) / found.code_path
