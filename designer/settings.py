@@ -13,7 +13,8 @@ from designer.env import env_bool, env_float, env_int, env_list, env_path, env_s
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 CONVEYOR_HOME = env_path("CONVEYOR_HOME", BASE_DIR / "var")
-CONVEYOR_HOME.mkdir(parents=True, exist_ok=True)
+CONVEYOR_HOME.mkdir(mode=0o700, parents=True, exist_ok=True)
+CONVEYOR_HOME.chmod(0o700)  # Owner-only: it holds the secret key, database and artifacts.
 
 
 def _secret_key() -> str:
@@ -25,6 +26,7 @@ def _secret_key() -> str:
     if not path.exists():
         path.touch(mode=0o600)
         path.write_text(secrets.token_urlsafe(50))
+    path.chmod(0o600)
     return path.read_text().strip()
 
 
@@ -53,6 +55,7 @@ INSTALLED_APPS = [
     "designer.engine",
     "designer.live",
     "designer.results",
+    "designer.datastores",
 ]
 
 MIDDLEWARE = [
@@ -96,6 +99,9 @@ if DATABASE_URL:
         raise ImproperlyConfigured(f"DATABASE_URL is malformed: {exc}") from None
 else:
     _db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(CONVEYOR_HOME / "conveyor.sqlite3")}
+    # Owner-only before SQLite first opens it; its -wal and -shm files copy this mode.
+    os.close(os.open(_db["NAME"], os.O_WRONLY | os.O_CREAT, 0o600))
+    os.chmod(_db["NAME"], 0o600)
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["OPTIONS"] = {
         "timeout": SQLITE_BUSY_TIMEOUT,
@@ -161,6 +167,8 @@ STORE_DIR = env_path("CONVEYOR_STORE", CONVEYOR_HOME / "store")
 ARTIFACTS_DIR = env_path("CONVEYOR_ARTIFACTS", CONVEYOR_HOME / "artifacts")
 UPLOAD_MAX_BYTES = env_int("CONVEYOR_UPLOAD_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
 UPLOAD_MAX_FILES = env_int("CONVEYOR_UPLOAD_MAX_FILES", 10_000, minimum=1)
+# Hashing a datastore input at submit reads it all: past this size the run is refused.
+DATA_DIGEST_MAX_BYTES = env_int("CONVEYOR_DATA_DIGEST_MAX_BYTES", 20 * 1024**3, minimum=1)
 COMPUTE_POOLS = env_list("CONVEYOR_COMPUTE_POOLS", ["cpu"])
 if not COMPUTE_POOLS:
     raise ImproperlyConfigured("CONVEYOR_COMPUTE_POOLS must name at least one pool")

@@ -118,3 +118,21 @@ urlpatterns += [
     ),
     path(_step + "log/chunk/", artifacts.StepLogChunkView.as_view(), name="run-step-log-chunk"),
 ]
+
+# Datastores (issue 10): granted storage roots, browsed to pick a data input.
+from designer.api.views import datastores  # noqa: E402
+
+urlpatterns += [
+    path("datastores/", datastores.DatastoreListView.as_view(), name="datastore-list"),
+    path("datastores/<str:name>/", datastores.DatastoreDetailView.as_view(), name="datastore"),
+    path(
+        "datastores/<str:name>/browse/",
+        datastores.DatastoreBrowseView.as_view(),
+        name="datastore-browse",
+    ),
+    path(
+        "datastores/<str:name>/grants/",
+        datastores.DatastoreGrantView.as_view(),
+        name="datastore-grants",
+    ),
+]

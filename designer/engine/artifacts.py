@@ -35,6 +35,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from designer.core.paths import PathRefused, path_gate
+
 CHUNK = 1024 * 1024
 DEFAULT_FILENAME = "data"
 FOLDER_OUTPUT_TYPES = frozenset({"uri_folder", "mltable", "mlflow_model", "custom_model"})
@@ -146,19 +148,25 @@ def digest_output(path: Path, port_type: str) -> Digest:
 
 
 def safe_resolve(root: Path, relative: str) -> Path:
-    """Resolve `relative` under `root`, refusing anything that escapes it.
+    """Resolve `relative` under `root` through the path gate (designer.core.paths).
 
-    root: the artifact store root.
+    root: the artifact store root (or an output folder inside it).
     relative: a POSIX path relative to the root (from the database or a URL); `..`, an
-        absolute path, a backslash, NUL, or a symlink leading outside raise UnsafePathError.
+        absolute path, a backslash, NUL, a symlink leading outside, or a FIFO, device or
+        socket raise UnsafePathError. A path that does not exist (yet) is returned as is.
     """
     if not relative or "\0" in relative or "\\" in relative:
         raise UnsafePathError(f"refusing artifact path {relative!r}")
     parts = PurePosixPath(relative)
     if parts.is_absolute() or ".." in parts.parts:
         raise UnsafePathError(f"refusing artifact path {relative!r}: it leaves the store")
+    try:
+        return path_gate(root, relative)
+    except PathRefused as exc:
+        if exc.code != "path_not_found":
+            raise UnsafePathError(f"refusing artifact path {relative!r}: {exc}") from None
+    # Missing: the lexical answer under the resolved root (no symlink below it resolved).
     base = root.resolve()
-    # resolve() follows every symlink, so a link pointing outside is caught here.
     resolved = (base / parts).resolve()
     if resolved != base and not resolved.is_relative_to(base):
         raise UnsafePathError(f"refusing artifact path {relative!r}: it leaves the store")

@@ -7,7 +7,6 @@ or the pipeline changing after submit.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -18,7 +17,8 @@ from typing import Any
 
 from django.conf import settings
 
-from designer.engine.artifacts import ArtifactStore, digest_path
+from designer.datastores.models import RunInputDigest
+from designer.engine.artifacts import ArtifactStore
 from designer.engine.cachekey import CacheParts
 from designer.engine.models import Run
 from designer.engine.values import coerce_port_value, render_value
@@ -67,6 +67,7 @@ class RunPlan:
     inputs: dict[str, Any]
     force_rerun: bool
     keep_going: bool
+    user_id: int | None = None
     external: dict[str, dict[str, str]] = field(default_factory=dict)
     # node -> cache parts of its latest earlier run in the pipeline (scheduler, on first use).
     previous: dict[str, Any] = field(default_factory=dict)
@@ -94,7 +95,16 @@ def component_spec(component: dict[str, Any]) -> ComponentSpec:
 _PLANS: OrderedDict[int, RunPlan] = OrderedDict()
 _PLANS_LOCK = threading.Lock()
 PLAN_CACHE_SIZE = 256
-_RUN_FIELDS = ("id", "pipeline_id", "created_at", "document", "components", "inputs", "settings")
+_RUN_FIELDS = (
+    "id",
+    "pipeline_id",
+    "user_id",
+    "created_at",
+    "document",
+    "components",
+    "inputs",
+    "settings",
+)
 
 
 def _stamp(created_at: datetime | None) -> str:
@@ -125,6 +135,7 @@ def _build_plan(run: Run) -> RunPlan:
         inputs=run.inputs,
         force_rerun=bool(run.settings.get("force_rerun")),
         keep_going=bool(run.settings.get("continue_on_step_failure")),
+        user_id=run.user_id,
     )
 
 
@@ -181,7 +192,7 @@ def step_plan(plan: RunPlan, node_id: str, upstream_outputs: dict[str, dict[str,
         value = _bound_value(bindings.get(name), plan.inputs, port)
         if port.is_data:
             if value is not None:
-                inputs[name] = _external_input(plan, str(value))
+                inputs[name] = _external_input(plan, str(value), node_id, name)
         else:
             params[name] = _render(node_id, port, value)
     parts = CacheParts(
@@ -218,25 +229,24 @@ def _bound_value(binding: Any, run_inputs: dict[str, Any], port: PortSpec) -> An
     return value
 
 
-def external_path(value: str) -> Path | None:
-    """A local path given as a pipeline input (relative: to the project folder); None for URIs."""
-    if "://" in value or value.startswith("azureml:"):
-        return None
-    path = Path(value).expanduser()
-    return path if path.is_absolute() else Path(settings.BASE_DIR) / path
-
-
-def _external_input(plan: RunPlan, value: str) -> dict[str, str]:
-    """A pipeline-input data path and its digest, computed once per run and value."""
+def _external_input(plan: RunPlan, value: str, node_id: str, name: str) -> dict[str, str]:
+    """A data reference and the digest submit recorded for it (no I/O here: this runs
+    inside the advance transaction). The engine resolves it to a path when the step starts.
+    """
     known = plan.external.get(value)
     if known is not None:
         return known
-    path = external_path(value)
-    if path is not None and path.exists():
-        found = {"path": str(path), "sha256": digest_path(path).sha256}
-    else:
-        # A URI (or a path this machine cannot see) is identified by its text.
-        found = {"path": value, "sha256": "uri:" + hashlib.sha256(value.encode()).hexdigest()}
+    sha256 = (
+        RunInputDigest.objects.filter(run_id=plan.run_id, reference=value)
+        .values_list("sha256", flat=True)
+        .first()
+    )
+    if sha256 is None:
+        raise PlanError(
+            f"node '{node_id}' input '{name}': {value!r} is not a data reference this run "
+            "checked at submit (azureml://datastores/<name>/paths/<path>)"
+        )
+    found = {"reference": value, "sha256": sha256}
     plan.external[value] = found
     return found
 

@@ -8,6 +8,8 @@ from typing import Any
 from django.conf import settings as conf
 from django.db import transaction
 
+from designer.datastores.models import RunInputDigest
+from designer.datastores.services import DataRefused, data_digest, data_problem
 from designer.engine.models import TERMINAL, Run, Status, StepRun
 from designer.engine.plan import run_plan
 from designer.engine.scheduler import advance_locked, run_advance
@@ -17,6 +19,7 @@ from designer.pipelines.models import PipelineVersion
 from designer.pipelines.services import document_validate
 from designer.pipelines.types import type_problem
 from designer.registry.services import UnknownComponent, version_by_ref
+from designer.registry.types import DATA_TYPES
 
 SETTING_TYPES = {"force_rerun": bool, "continue_on_step_failure": bool, "default_compute": str}
 
@@ -104,6 +107,45 @@ def _is_primitive(document: dict[str, Any], name: str) -> bool:
     return spec.get("type") in ("string", "integer", "number", "boolean")
 
 
+def _data_inputs(document: dict[str, Any], values: dict[str, Any]) -> dict[str, str]:
+    """Pipeline input name -> its type, for the data inputs that have a value."""
+    declared = document.get("inputs") if isinstance(document.get("inputs"), dict) else {}
+    return {
+        name: spec.get("type")
+        for name, spec in (declared or {}).items()
+        if name in values and spec.get("type") in DATA_TYPES
+    }
+
+
+def _data_issues(document: dict[str, Any], values: dict[str, Any], user: Any) -> list[dict]:
+    """Data inputs the submitter may not read: server paths, other users' uploads."""
+    check = data_problem(user)
+    errors = []
+    for name, port_type in _data_inputs(document, values).items():
+        problem = check(port_type, values[name])
+        if problem is not None:
+            code, message = problem
+            errors.append(_issue(code, f"pipeline input '{name}': {message}", port=name))
+    return errors
+
+
+def _data_digests(document: dict[str, Any], values: dict[str, Any], user: Any) -> dict[str, str]:
+    """Reference -> content digest of every data input, streamed, refused past the limit."""
+    digests: dict[str, str] = {}
+    errors = []
+    for name, port_type in _data_inputs(document, values).items():
+        reference = values[name]
+        if reference in digests:
+            continue
+        try:
+            digests[reference] = data_digest(reference, user=user, port_type=port_type)
+        except DataRefused as exc:
+            errors.append(_issue(exc.code, f"pipeline input '{name}': {exc}", port=name))
+    if errors:
+        raise RunRefused(errors)
+    return digests
+
+
 def run_submit(
     *,
     pipeline_version: PipelineVersion,
@@ -129,13 +171,19 @@ def run_submit(
     errors += [issue.as_dict() for issue in document_validate(document)]
     if not errors and values:
         errors += _bound_value_issues(document, values)
+    if not errors:
+        errors += _data_issues(document, values, user)
     if errors:
         raise RunRefused(errors)
+    # Long I/O, so before (never inside) the transaction that creates the run.
+    digests = _data_digests(document, values, user)
     try:
         components = _snapshot(document)
     except UnknownComponent as exc:
         raise RunRefused([_issue("unknown_component", str(exc))]) from None
-    run = _create(pipeline_version, user, document, components, values, settings or {}, rerun_of)
+    run = _create(
+        pipeline_version, user, document, components, values, settings or {}, rerun_of, digests
+    )
     run.refresh_from_db()
     return run
 
@@ -148,6 +196,7 @@ def _create(
     inputs: dict[str, Any],
     overrides: dict[str, Any],
     rerun_of: Run | None,
+    digests: dict[str, str],
 ) -> Run:
     with transaction.atomic():
         run = Run.objects.create(
@@ -160,6 +209,10 @@ def _create(
             document=document,
             components=components,
             rerun_of=rerun_of,
+        )
+        RunInputDigest.objects.bulk_create(
+            RunInputDigest(run=run, reference=reference, sha256=sha256)
+            for reference, sha256 in digests.items()
         )
         StepRun.objects.bulk_create(
             StepRun(

@@ -3,11 +3,13 @@ local data paths, resolved to where each value comes from (pure: no Django)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from designer.core.paths import PathRefused, path_gate, tree_gate
 from designer.pipelines.azureml_common import (
     PARENT_RE,
     PORT_RE,
@@ -17,7 +19,6 @@ from designer.pipelines.azureml_common import (
     Findings,
     Source,
     azure_only_uri,
-    inside,
     is_data_type,
     is_input_type,
     literal_type,
@@ -103,9 +104,13 @@ class Binder:
         text = str(path).removeprefix("file:")
         if "://" in text or Path(text).is_absolute():
             return text
-        local = (base_dir / text).resolve()
-        if not inside(self.root, local) or not local.exists():
-            message = f"{where}: local path {text!r} is not in the uploaded folder"
+        try:
+            # The gate: resolved (symlinks, `..`), inside the upload, a file or a folder.
+            local = path_gate(self.root, os.path.relpath(base_dir / text, self.root))
+            if local.is_dir():
+                tree_gate(self.root, local)
+        except (PathRefused, OSError):
+            message = f"{where}: local path {text!r} is not a file or folder in the upload"
             self.findings.error("missing_file", message, node, name)
             return None
         return self.dataset(local)

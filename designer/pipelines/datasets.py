@@ -1,7 +1,9 @@
 """Uploaded datasets: immutable, content-addressed files and folders under CONVEYOR_HOME.
 
-A dataset lives at `CONVEYOR_HOME/datasets/<sha256>/<name>`; a document refers to it by
-that absolute path (docs/datasets.md), which the engine reads like any local path.
+A dataset lives at `CONVEYOR_HOME/datasets/<sha256>/<name>`, the root of the `uploads`
+datastore; a document names it `azureml://datastores/uploads/paths/<sha256>/<name>`
+(docs/datasets.md), and who may use it is recorded by `designer.datastores` (its owner).
+The server path never leaves the server.
 """
 
 from __future__ import annotations
@@ -42,7 +44,6 @@ class Dataset:
     def as_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
-            "path": str(self.path),
             "sha256": self.sha256,
             "name": self.name,
             "size": self.size,
@@ -119,15 +120,3 @@ def dataset_store_upload(stream: IO[bytes], *, filename: str) -> Dataset:
         return _publish(stage / name, digest.hexdigest(), name, "uri_file")
     finally:
         shutil.rmtree(stage, ignore_errors=True)
-
-
-def dataset_of(value: Any) -> Path | None:
-    """The stored dataset a document value points at, or None."""
-    if not isinstance(value, str) or not value.startswith("/"):
-        return None
-    path = Path(value)
-    try:
-        relative = path.relative_to(datasets_dir())
-    except ValueError:
-        return None
-    return path if len(relative.parts) == 2 and path.exists() else None

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from designer.datastores.services import data_problem
 from designer.pipelines.documents import canonical_json, new_document
 from designer.pipelines.models import Pipeline, PipelineVersion
 from designer.pipelines.validation import ValidationIssue, validate_document
@@ -26,13 +27,18 @@ class PipelineNameTaken(Exception):
         super().__init__(f"a pipeline named {name!r} already exists; choose another name")
 
 
-def document_validate(document: Any) -> list[ValidationIssue]:
-    """Every problem of a document against the live registry and configured pools."""
+def document_validate(document: Any, *, user: Any = None) -> list[ValidationIssue]:
+    """Every problem of a document against the live registry and configured pools.
+
+    user: whose datastore grants and uploads the data inputs are checked against; without
+    one only their form is checked (a reference, never a server path).
+    """
     return validate_document(
         document,
         resolve=spec_resolver(),
         compute_pools=settings.COMPUTE_POOLS,
         known_names=lambda name: Component.objects.filter(name=name).exists(),
+        data_problem=data_problem(user),
     )
 
 
@@ -80,7 +86,7 @@ def pipeline_version_save(
     The document's `name` and `description` rename the pipeline, so the list shows what the
     latest version says.
     """
-    issues = document_validate(document)
+    issues = document_validate(document, user=author)
     with transaction.atomic():
         # The row lock serialises concurrent saves so version numbers never collide.
         locked = Pipeline.objects.select_for_update().get(pk=pipeline.pk)

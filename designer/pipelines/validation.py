@@ -26,6 +26,8 @@ from designer.pipelines.types import (
 from designer.registry.types import PRIMITIVE_TYPES, ComponentSpec, PortSpec
 
 Resolver = Callable[[str], ComponentSpec | None]
+# (port type, value) -> (code, message) when a data value may not be used, else None.
+DataChecker = Callable[[str, Any], tuple[str, str] | None]
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ def validate_document(
     resolve: Resolver,
     compute_pools: Collection[str] = ("cpu",),
     known_names: Callable[[str], bool] | None = None,
+    data_problem: DataChecker | None = None,
 ) -> list[ValidationIssue]:
     """Every problem of a pipeline document; an empty list means it can run.
 
@@ -77,6 +80,8 @@ def validate_document(
         known_names: optional; tells whether a component *name* exists, so that an
             `unknown_component` message can say "no such version" instead of "no such
             component". Without it the message names the ref and says either may be wrong.
+        data_problem: optional; checks each data pipeline input's default (a reference
+            the author may read, never a server path; see docs/datasets.md).
     """
     issues = schema_errors(doc)
     if not isinstance(doc, dict):
@@ -86,6 +91,8 @@ def validate_document(
     issues += _resolve_components(view, resolve, known_names)
     issues += _compute_issues(doc, view, compute_pools)
     issues += _pipeline_input_default_issues(view)
+    if data_problem is not None:
+        issues += _data_default_issues(view, data_problem)
     for node_id in view.nodes:
         issues += _node_input_issues(view, node_id)
     issues += _edge_issues(view)
@@ -231,6 +238,21 @@ def _pipeline_input_default_issues(view: _View) -> list[ValidationIssue]:
         if problem is not None:
             message = f"pipeline input '{name}': default {problem}"
             issues.append(ValidationIssue(None, name, "invalid_pipeline_input_default", message))
+    return issues
+
+
+def _data_default_issues(view: _View, check: DataChecker) -> list[ValidationIssue]:
+    issues = []
+    for name, spec in view.pipeline_inputs.items():
+        default = spec.get("default")
+        if spec["type"] in PRIMITIVE_TYPES or default is None:
+            continue
+        if type_problem(spec["type"], default):
+            continue
+        problem = check(spec["type"], default)
+        if problem is not None:
+            code, message = problem
+            issues.append(ValidationIssue(None, name, code, f"pipeline input '{name}': {message}"))
     return issues
 
 

@@ -14,11 +14,14 @@ from typing import IO, Any
 from django.conf import settings
 from django.db import transaction
 
+from designer.datastores.models import UPLOADS
+from designer.datastores.references import ReferenceRefused, reference_parse
+from designer.datastores.services import DataRefused, data_problem, data_resolve, dataset_record
 from designer.pipelines.azureml_common import ImportIssue, YamlImportError
 from designer.pipelines.azureml_export import component_files, pipeline_yaml
 from designer.pipelines.azureml_import import Importer
 from designer.pipelines.azureml_jobs import PendingComponent
-from designer.pipelines.datasets import dataset_of, dataset_store_path
+from designer.pipelines.datasets import dataset_store_path
 from designer.pipelines.documents import canonical_json
 from designer.pipelines.models import Pipeline, PipelineVersion
 from designer.pipelines.policies import pipeline_may_change
@@ -65,12 +68,12 @@ def pipeline_yaml_import(
     importer = Importer(
         root=root,
         resolve=spec_resolver(),
-        dataset=lambda local: str(dataset_store_path(local).path),
+        dataset=lambda local: dataset_record(dataset_store_path(local), owner=user).reference,
         compute_map=settings.CONVEYOR_COMPUTE_MAP,
         pools=tuple(settings.COMPUTE_POOLS),
     )
     result = importer.run(path, name=name)
-    _check_document(result.document, result.components)
+    _check_document(result.document, result.components, user)
     with transaction.atomic():
         warnings = list(result.warnings)
         for pending in result.components.values():
@@ -81,7 +84,9 @@ def pipeline_yaml_import(
     )
 
 
-def _check_document(document: dict[str, Any], pending: dict[str, PendingComponent]) -> None:
+def _check_document(
+    document: dict[str, Any], pending: dict[str, PendingComponent], user: Any
+) -> None:
     registry = spec_resolver()
     names = {p.spec.name for p in pending.values()}
 
@@ -93,6 +98,7 @@ def _check_document(document: dict[str, Any], pending: dict[str, PendingComponen
         resolve=resolve,
         compute_pools=settings.COMPUTE_POOLS,
         known_names=lambda n: n in names or Component.objects.filter(name=n).exists(),
+        data_problem=data_problem(user),
     )
     if issues:
         raise YamlImportError([ImportIssue(i.node, i.port, i.code, i.message) for i in issues])
@@ -184,13 +190,17 @@ def _tmp_root() -> Path:
 # Export -------------------------------------------------------------------------------
 
 
-def pipeline_version_export(version: PipelineVersion) -> bytes:
-    """A zip of pipeline.yml, its component files with their code, and its datasets."""
+def pipeline_version_export(version: PipelineVersion, *, user: Any) -> bytes:
+    """A zip of pipeline.yml, its component files with their code, and its datasets.
+
+    user: who exports; only uploaded datasets they may see are carried (by content, from
+    the dataset store). Any other value is written as the text it is, never read.
+    """
     document = version.document
     stored = {node["component"]: version_by_ref(node["component"]) for node in document["nodes"]}
     specs = {ref: spec_of(found) for ref, found in stored.items()}
     files = component_files(specs)
-    data_files = _data_files(document)
+    data_files = _data_files(document, user)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(PIPELINE_FILE, pipeline_yaml(document, specs, files, data_files))
@@ -200,24 +210,34 @@ def pipeline_version_export(version: PipelineVersion) -> bytes:
             if found.code_path and code_path:
                 _add_tree(archive, Path(settings.STORE_DIR) / found.code_path, code_path)
         for value, arcname in data_files.items():
-            _add_tree(archive, Path(value), arcname.removeprefix("./"))
+            _add_tree(archive, data_resolve(value, user=user).path, arcname.removeprefix("./"))
     return buffer.getvalue()
 
 
-def _data_files(document: dict[str, Any]) -> dict[str, str]:
-    """Dataset path -> `./data/<name>` (or `./data/<sha256[:12]>/<name>` on a clash)."""
+def _data_files(document: dict[str, Any], user: Any) -> dict[str, str]:
+    """Uploaded dataset reference -> `./data/<name>` (`./data/<sha256[:12]>/<name>` on a
+    clash), for the datasets `user` may see; datastore references stay references."""
     result: dict[str, str] = {}
     taken: set[str] = set()
     for decl in (document.get("inputs") or {}).values():
-        path = dataset_of(decl.get("default"))
-        if path is None or str(path) in result:
+        value = decl.get("default")
+        if value in result or not _exportable(value, user):
             continue
-        arcname = f"./data/{path.name}"
+        sha256, name = value.rsplit("/", 2)[-2:]
+        arcname = f"./data/{name}"
         if arcname in taken:
-            arcname = f"./data/{path.parent.name[:12]}/{path.name}"
+            arcname = f"./data/{sha256[:12]}/{name}"
         taken.add(arcname)
-        result[str(path)] = arcname
+        result[value] = arcname
     return result
+
+
+def _exportable(value: Any, user: Any) -> bool:
+    try:
+        ref = reference_parse(value)
+        return ref.datastore == UPLOADS and data_resolve(value, user=user) is not None
+    except (ReferenceRefused, DataRefused):
+        return False
 
 
 def _add_tree(archive: zipfile.ZipFile, source: Path, arcname: str) -> None:

@@ -165,7 +165,7 @@ class ValidateView(APIView):
     def post(self, request: Request) -> Response:
         serializer = ValidateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        issues = document_validate(serializer.validated_data["document"])
+        issues = document_validate(serializer.validated_data["document"], user=request.user)
         return Response({"valid": not issues, "errors": [i.as_dict() for i in issues]})
 
 

@@ -17,6 +17,8 @@ from rest_framework.views import APIView
 from designer.api.errors import ApiError
 from designer.api.serializers import PipelineDetailSerializer
 from designer.api.views.pipelines import pipeline_or_404, version_or_404
+from designer.datastores.policies import datasets_for_user
+from designer.datastores.services import dataset_public, dataset_record
 from designer.pipelines.azureml_common import YamlImportError
 from designer.pipelines.datasets import DatasetError, dataset_store_upload
 from designer.pipelines.yaml_services import (
@@ -119,7 +121,7 @@ class PipelineExportView(APIView):
     def get(self, request: Request, pipeline_id: int, number: int) -> HttpResponse:
         version = version_or_404(pipeline_or_404(pipeline_id, request.user), number)
         try:
-            payload = pipeline_version_export(version)
+            payload = pipeline_version_export(version, user=request.user)
         except (UnknownComponent, KeyError, TypeError) as exc:
             message = f"Version {number} cannot be exported: {exc}"
             raise ApiError(400, "not_exportable", message) from None
@@ -130,9 +132,17 @@ class PipelineExportView(APIView):
 
 
 class DatasetListView(APIView):
-    """Upload a file for a uri_file pipeline input; the answer's `path` is its value."""
+    """Your uploaded datasets; upload a file for a data input (its `reference` is the value).
+
+    Answers name a dataset by id and reference, never by its server path.
+    """
 
     parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request) -> Response:
+        datasets = datasets_for_user(request.user)[:500]
+        return Response({"results": [dataset_public(d) for d in datasets]})
 
     @extend_schema(request=DatasetUploadSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
@@ -142,7 +152,8 @@ class DatasetListView(APIView):
         if upload.size > settings.UPLOAD_MAX_BYTES:
             raise ApiError(413, "too_large", f"The file exceeds {settings.UPLOAD_MAX_BYTES} bytes.")
         try:
-            dataset = dataset_store_upload(upload, filename=upload.name or "")
+            stored = dataset_store_upload(upload, filename=upload.name or "")
         except DatasetError as exc:
             raise ApiError(400, "invalid_dataset", str(exc)) from None
-        return Response(dataset.as_dict(), status=status.HTTP_201_CREATED)
+        dataset = dataset_record(stored, owner=request.user)
+        return Response(dataset_public(dataset), status=status.HTTP_201_CREATED)
