@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "designer.pipelines",
     "designer.engine",
     "designer.live",
+    "designer.environments",
     "designer.results",
     "designer.datastores",
 ]
@@ -178,6 +180,14 @@ if DEFAULT_COMPUTE not in COMPUTE_POOLS:
         f"CONVEYOR_DEFAULT_COMPUTE={DEFAULT_COMPUTE!r} is not one of CONVEYOR_COMPUTE_POOLS"
     )
 STEP_TIMEOUT = env_float("CONVEYOR_STEP_TIMEOUT", 6 * 3600.0)
+# Step environments (docs/environments.md): built per worker host with uv into ENV_DIR.
+# STEP_ENVIRONMENTS=false runs every step in the server's own virtualenv (development only).
+STEP_ENVIRONMENTS = env_bool("CONVEYOR_STEP_ENVIRONMENTS", True)
+ENV_DIR = env_path("CONVEYOR_ENV_DIR", CONVEYOR_HOME / "envs")
+ENV_UV = env_path("CONVEYOR_UV", Path(sys.executable).parent / "uv")
+ENV_UV_CACHE = env_str("CONVEYOR_UV_CACHE", "")  # empty: uv's own default cache
+ENV_PYTHONS = env_list("CONVEYOR_ENV_PYTHONS", [])  # globs; empty: the documented defaults
+ENV_BUILD_TIMEOUT = env_float("CONVEYOR_ENV_BUILD_TIMEOUT", 1800.0)
 WORKER_THREADS = env_int("CONVEYOR_WORKER_THREADS", 4, minimum=1, maximum=256)
 BROKER_URL = env_url("CONVEYOR_BROKER_URL", ("redis", "rediss", "amqp", "amqps"))
 CHANNELS_URL = env_url("CONVEYOR_CHANNELS_URL", ("redis", "rediss"))

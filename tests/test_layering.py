@@ -26,6 +26,13 @@ PURE = [
     "designer/engine/cachekey.py",
     "designer/engine/values.py",
     "designer/core/paths.py",
+    "designer/environments/prepared.py",
+    "designer/environments/spec.py",
+    "designer/environments/conda.py",
+    "designer/environments/resolve.py",
+    "designer/environments/interpreters.py",
+    "designer/environments/build.py",
+    "designer/environments/folders.py",
 ]
 FRAMEWORKS = ("django", "rest_framework", "channels", "dramatiq", "django_dramatiq")
 LOWER_LAYERS = ["designer/registry", "designer/pipelines", "designer/engine"]

@@ -208,3 +208,26 @@ def environment_inline(value: Any, *, base_dir: Path | None, roots: tuple[Path, 
 def server_python() -> str:
     """The server's own `X.Y`, for messages and benchmarks."""
     return f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def environment_check(
+    value: Any, *, where: str, base_dir: Path | None, roots: tuple[Path, ...]
+) -> Any:
+    """Registration-time check: inline a conda_file path and refuse what can never resolve.
+
+    Registered names (`azureml:<name>@<version>`) are not looked up here: they may be
+    registered later. Returns the value to store. Raises EnvironmentProblem.
+    """
+    try:
+        value = environment_inline(value, base_dir=base_dir, roots=roots)
+    except EnvironmentProblem as exc:
+        raise EnvironmentProblem(f"{where}: {exc}") from None
+    environment_resolve(value, where=where, lookup=_ANY_REGISTERED)
+    return value
+
+
+def _any_registered(name: str, version: str | None) -> Mapping[str, Any]:
+    return {"conda_file": {"dependencies": []}}
+
+
+_ANY_REGISTERED: Lookup = _any_registered

@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 
+from designer.environments.resolve import environment_check
+from designer.environments.spec import EnvironmentProblem
 from designer.registry.models import Component, ComponentVersion
 from designer.registry.policies import component_publish_check
 from designer.registry.spec import parse_component_dict, parse_component_yaml
@@ -43,6 +45,27 @@ class Registration:
     version: ComponentVersion
     created: bool
     warnings: list[Problem] = field(default_factory=list)
+
+
+def _environment_check(spec: ComponentSpec, base_dir: Path | None) -> None:
+    """Refuse an environment that can never resolve; store a conda_file's content inline."""
+    roots = (base_dir.resolve(),) if base_dir is not None else ()
+    if (
+        base_dir is not None
+        and Path(settings.COMPONENTS_DIR).resolve() in base_dir.resolve().parents
+    ):
+        roots = (Path(settings.COMPONENTS_DIR).resolve(),)  # built-ins share conda files
+    try:
+        value = environment_check(
+            spec.raw.get("environment"),
+            where=f"component {spec.ref}",
+            base_dir=base_dir,
+            roots=roots,
+        )
+    except EnvironmentProblem as exc:
+        raise SpecError([Problem("environment", str(exc))]) from None
+    if value is not None:
+        spec.raw["environment"] = value  # hashed into the digest and stored with the spec
 
 
 def _code_folder(spec: ComponentSpec, base_dir: Path | None) -> Path | None:
@@ -76,6 +99,7 @@ def component_register(
     parsed = parse_component_yaml(yaml_text)
     spec = parsed.spec
     publish_check(user=user, name=spec.name, version=spec.version)
+    _environment_check(spec, base_dir)
     folder = code_dir if code_dir is not None else _code_folder(spec, base_dir)
     stage = (
         staged_code(folder, Path(settings.STORE_DIR), name=spec.name)

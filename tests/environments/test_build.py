@@ -1,0 +1,77 @@
+"""Building environments with the real uv: once per hash, under a lock, atomically."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from designer.environments.build import MARKER, BuildConfig, environment_prepare
+from designer.environments.folders import environments_list, environments_prune
+from designer.environments.interpreters import interpreters_find
+from designer.environments.spec import EnvironmentProblem, EnvironmentSpec
+
+pytestmark = pytest.mark.live
+
+
+def config(env_dir: Path) -> BuildConfig:
+    return BuildConfig(env_dir=env_dir, uv=Path(settings.ENV_UV), interpreters=interpreters_find())
+
+
+def test_concurrent_prepares_of_one_environment_build_it_once(tmp_path: Path) -> None:
+    spec = EnvironmentSpec(python="3.11", requirements=("six",))
+    lines: list[str] = []
+    prepared = []
+
+    def prepare() -> None:
+        prepared.append(environment_prepare(spec, config(tmp_path), log=lines.append))
+
+    threads = [threading.Thread(target=prepare) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(prepared) == 4 and len({p.root for p in prepared}) == 1
+    assert sum(line.startswith("building environment") for line in lines) == 1
+    root = prepared[0].root
+    assert (root / MARKER).is_file()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no leftovers
+
+
+def test_a_built_environment_is_readable_by_others_and_names_its_base_interpreter(
+    tmp_path: Path,
+) -> None:
+    prepared = environment_prepare(EnvironmentSpec(python="3.11"), config(tmp_path))
+    assert prepared.root.stat().st_mode & 0o755 == 0o755
+    assert (prepared.root / "pyvenv.cfg").stat().st_mode & 0o644 == 0o644
+    assert prepared.python.is_file()
+    assert any(prepared.python.resolve().is_relative_to(p) for p in prepared.ro_binds)
+
+
+def test_a_failed_build_raises_uvs_message_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    spec = EnvironmentSpec(python="3.11", requirements=("pandas==0.0.0.1",))
+    with pytest.raises(EnvironmentProblem, match=r"(?s)environment build failed.*pandas"):
+        environment_prepare(spec, config(tmp_path))
+    assert [p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")] == []
+
+
+def test_a_missing_python_uses_the_nearest_with_a_warning(tmp_path: Path) -> None:
+    cfg = config(tmp_path)
+    interpreters = {k: v for k, v in cfg.interpreters.items() if k != "3.10"}
+    cfg = BuildConfig(env_dir=tmp_path, uv=cfg.uv, interpreters=interpreters)
+    prepared = environment_prepare(EnvironmentSpec(python="3.10"), cfg)
+    assert prepared.hash.endswith("-py3.11") or prepared.hash.endswith("-py3.9")
+    assert any("python 3.10 is not on this worker" in w for w in prepared.warnings)
+
+
+def test_environments_are_listed_with_size_and_pruned_when_unused(tmp_path: Path) -> None:
+    prepared = environment_prepare(EnvironmentSpec(python="3.11"), config(tmp_path))
+    [listed] = environments_list(tmp_path)
+    assert listed.key == prepared.hash and listed.size > 0
+    assert environments_prune(tmp_path, older_than=3600) == []
+    assert environments_prune(tmp_path, older_than=3600, now=listed.last_used + 7200) == [
+        prepared.hash
+    ]
+    assert environments_list(tmp_path) == []
