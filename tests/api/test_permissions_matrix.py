@@ -10,6 +10,7 @@ learn that it exists.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -35,6 +36,7 @@ PERSONAS = ("owner", "other", "staff")
 SECRET = "olivia-private-marker"  # in the owner's run, log, output and token: never shown to others
 OWNED = (200, 404, 200)  # a run and what is under it: submitter and staff
 ALL = (200, 200, 200)
+STAFF_ONLY = (403, 403, 201)
 OWNER_CHANGES = (201, 403, 201)  # shared catalog: everyone reads, owner and staff write
 
 # route -> method -> (owner, other, staff)
@@ -66,6 +68,7 @@ EXPECTED: dict[str, dict[str, tuple[int, int, int]]] = {
     "/api/runs/<int:run_id>/cancel/": {"post": OWNED},
     "/api/runs/<int:run_id>/rerun/": {"post": (201, 404, 201)},
     "/api/runs/<int:run_id>/events/": {"get": OWNED},
+    "/api/runs/<int:run_id>/label/": {"get": OWNED, "patch": OWNED},
     "/api/runs/<int:run_id>/steps/<str:node_id>/log/": {"get": OWNED},
     "/api/runs/<int:run_id>/steps/<str:node_id>/log/tail/": {"get": OWNED},
     "/api/runs/<int:run_id>/steps/<str:node_id>/log/chunk/": {"get": OWNED},
@@ -73,6 +76,11 @@ EXPECTED: dict[str, dict[str, tuple[int, int, int]]] = {
     "/api/runs/<int:run_id>/steps/<str:node_id>/outputs/<str:port>/preview/": {"get": OWNED},
     "/api/runs/<int:run_id>/steps/<str:node_id>/outputs/<str:port>/download/": {"get": OWNED},
     "/api/datasets/": {"get": ALL, "post": (201, 201, 201)},
+    # Staff register and grant datastores; a datastore not granted to you is a 404.
+    "/api/datastores/": {"get": ALL, "post": STAFF_ONLY},
+    "/api/datastores/<str:name>/": {"get": OWNED},
+    "/api/datastores/<str:name>/browse/": {"get": OWNED},
+    "/api/datastores/<str:name>/grants/": {"post": STAFF_ONLY},
     "/api/templates/": {"get": ALL},
     "/api/templates/<slug:slug>/instantiate/": {"post": (201, 201, 201)},
     "/api/pipeline-schema/": {"get": ALL},
@@ -131,8 +139,10 @@ def world(
     components: Any, make_version: Any, owner: Any, outsider: Any, admin_user_: Any, tmp_path: Path
 ) -> dict[str, Any]:
     """Real objects of the owner persona for every kind of URL argument."""
+    from designer.datastores.services import dataset_record, datastore_create, datastore_grant
     from designer.engine.models import Run
     from designer.engine.submit import run_submit
+    from designer.pipelines.datasets import dataset_store_upload
     from designer.pipelines.models import PipelineTemplate
     from designer.registry.services import component_register
 
@@ -155,6 +165,12 @@ def world(
     step.save(update_fields=["outputs", "log_path"])
     token, _ = ApiToken.issue(user=owner, name=SECRET)
     template = PipelineTemplate.objects.create(slug="tpl", name="Template", document=doc)
+    stored = dataset_store_upload(io.BytesIO(b"a\n1\n"), filename=f"{SECRET}.csv")
+    dataset_record(stored, owner=owner)
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / f"{SECRET}.csv").write_text("a\n1\n")
+    datastore = datastore_create(name="olivias_store", root=str(tmp_path / "shared"))
+    datastore_grant(datastore=datastore, user=owner, access="read")
     return {
         "users": {"owner": owner, "other": outsider, "staff": admin_user_},
         "passwords": {"owner": "pw-olivia-1", "other": "pw-oscar-1", "staff": "pw-ada-1"},
@@ -169,11 +185,16 @@ def world(
             "port": "out",
             "slug": template.slug,
         },
+        "datastore": datastore.name,
+        "tmp": tmp_path,
         "document": doc,
     }
 
 
-def url_of(route: str, kwargs: dict[str, Any]) -> str:
+def url_of(route: str, world: dict[str, Any]) -> str:
+    kwargs = dict(world["kwargs"])
+    if route.startswith("/api/datastores/"):
+        kwargs["name"] = world["datastore"]
     path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(kwargs[m.group(1)]), route)
     query = QUERIES.get(route)
     return f"{path}?{query}" if query else path
@@ -193,6 +214,12 @@ def body_for(route: str, method: str, persona: str, world: dict[str, Any]) -> An
     """A valid request body, so that an allowed call succeeds rather than failing validation."""
     user, password = world["users"][persona], world["passwords"][persona]
     mine = f"{persona}-copy"
+
+    def new_root() -> Path:
+        root = world["tmp"] / "new-root"
+        root.mkdir(exist_ok=True)
+        return root
+
     bodies: dict[tuple[str, str], Callable[[], Any]] = {
         ("/api/auth/token/", "post"): lambda: {"username": user.username, "password": password},
         ("/api/auth/login/", "post"): lambda: {"username": user.username, "password": password},
@@ -211,6 +238,9 @@ def body_for(route: str, method: str, persona: str, world: dict[str, Any]) -> An
         ("/api/runs/", "post"): lambda: {"pipeline": world["kwargs"]["pipeline_id"]},
         ("/api/datasets/", "post"): lambda: {"file": upload("data.csv", b"a,b\n1,2\n")},
         ("/api/templates/<slug:slug>/instantiate/", "post"): lambda: {"name": mine},
+        ("/api/runs/<int:run_id>/label/", "patch"): lambda: {"name": "renamed"},
+        ("/api/datastores/", "post"): lambda: {"name": "new_store", "root": str(new_root())},
+        ("/api/datastores/<str:name>/grants/", "post"): lambda: {"user": "oscar"},
     }
     make = bodies.get((route, method))
     return make() if make is not None else {}
@@ -235,7 +265,7 @@ def test_each_persona_gets_the_answer_the_table_gives_on_every_route(
     route: str, persona: str, world: dict[str, Any]
 ) -> None:
     client = client_for(world["users"][persona])
-    url = url_of(route, world["kwargs"])
+    url = url_of(route, world)
     expected = EXPECTED[route]
     index = PERSONAS.index(persona)
     # GET first and DELETE last: a write (cancel, archive, revoke) must not change what the
