@@ -128,7 +128,6 @@ def chain_document(name: str = "iris-chain") -> dict[str, Any]:
         "inputs": {
             "raw_data": {
                 "type": "uri_file",
-                "default": "data/iris.csv",
                 "optional": False,
                 "description": "CSV file",
             }

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -109,9 +108,10 @@ def test_a_dataset_upload_is_stored_once_by_content(api, home):
     assert first.status_code == 201, first.json()
     body = first.json()
     assert body["type"] == "uri_file" and body["size"] == 8 and body["name"] == "my_data.csv"
-    assert Path(body["path"]).read_bytes() == b"x,y\n1,2\n"
-    assert body["id"] == f"{body['sha256']}/my_data.csv"
-    assert upload(b"x,y\n1,2\n", "my data.csv").json()["path"] == body["path"]
+    assert body["reference"] == f"azureml://datastores/uploads/paths/{body['sha256']}/my_data.csv"
+    assert (home / "datasets" / body["sha256"] / "my_data.csv").read_bytes() == b"x,y\n1,2\n"
+    again = upload(b"x,y\n1,2\n", "my data.csv").json()
+    assert (again["id"], again["reference"]) == (body["id"], body["reference"])
 
 
 def test_a_dataset_over_the_upload_limit_is_refused(api, home, settings):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -76,9 +75,11 @@ def test_an_optional_pipeline_input_binds_an_optional_component_input(api, home)
 
 def test_local_files_and_folders_become_datasets_under_conveyor_home(api, home):
     doc = document_of(import_yaml(api, PIPELINES / "data.yml"))
-    table = Path(doc["inputs"]["table"]["default"])
-    folder = Path(doc["inputs"]["read_folder"]["default"])
-    assert table.parent.parent == home.resolve() / "datasets"
+    prefix = "azureml://datastores/uploads/paths/"
+    table_ref, folder_ref = (doc["inputs"][n]["default"] for n in ("table", "read_folder"))
+    assert table_ref.startswith(prefix) and folder_ref.startswith(prefix)
+    table = home / "datasets" / table_ref.removeprefix(prefix)
+    folder = home / "datasets" / folder_ref.removeprefix(prefix)
     assert table.name == "table.csv" and table.read_text() == "a,b\n1,2\n"
     assert (folder / "part.txt").read_text() == "folder part\n"
     assert doc["inputs"]["read_folder"]["type"] == "uri_folder"
@@ -160,3 +161,26 @@ def test_someone_elses_pipeline_name_is_refused(api, outsider_api, home):
     response = import_yaml(outsider_api, PIPELINES / "params.yml")
     assert response.status_code == 403
     assert "--name" in response.json()["message"]
+
+
+def test_an_import_never_reads_a_path_climbing_out_of_the_uploaded_folder(api, home, tmp_path):
+    from tests.yaml_io.conftest import errors_of
+
+    folder = tmp_path / "bundle"
+    shutil.copytree(PIPELINES, folder)
+    climb = "../" * 12 + "etc/passwd"  # exists on the server, outside the upload
+    text = (folder / "data.yml").read_text().replace("./data/table.csv", climb)
+    (folder / "data.yml").write_text(text)
+    errors = errors_of(import_yaml(api, folder / "data.yml", folder=folder))
+    assert [(e["port"], e["code"]) for e in errors] == [("table", "missing_file")]
+
+
+def test_an_absolute_path_in_an_imported_yaml_is_refused_as_a_server_path(api, home, tmp_path):
+    from tests.yaml_io.conftest import errors_of
+
+    folder = tmp_path / "bundle"
+    shutil.copytree(PIPELINES, folder)
+    text = (folder / "data.yml").read_text().replace("./data/table.csv", "/etc/shadow")
+    (folder / "data.yml").write_text(text)
+    errors = errors_of(import_yaml(api, folder / "data.yml", folder=folder))
+    assert [(e["port"], e["code"]) for e in errors] == [("table", "server_path_refused")]
