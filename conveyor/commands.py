@@ -54,10 +54,21 @@ def component_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def _owner(component: dict[str, Any]) -> str:
+    owner = component.get("owner") or {}
+    if owner.get("kind", "system") == "system":
+        return "system"
+    return "/".join(str(part) for part in (owner.get("name"), owner.get("group")) if part)
+
+
 def component_list(args: argparse.Namespace) -> int:
     found = _client(args).components(args.search)
-    rows = [f"{c['name']:<32} {c['latest_version']:<14} {c['display_name']}" for c in found]
-    _print(args, found, "\n".join([f"{'NAME':<32} {'LATEST':<14} DISPLAY NAME", *rows]))
+    rows = [
+        f"{c['name']:<32} {c['latest_version']:<10} {_owner(c):<16} {c['display_name']}"
+        for c in found
+    ]
+    header = f"{'NAME':<32} {'LATEST':<10} {'OWNER':<16} DISPLAY NAME"
+    _print(args, found, "\n".join([header, *rows]))
     return 0
 
 

@@ -82,6 +82,15 @@ def test_a_component_is_created_listed_and_shown(user_home):
     assert shown.returncode == 0 and "in  count: integer" in shown.stdout
 
 
+def test_the_component_list_shows_who_owns_each_name(user_home):
+    spec = PIPELINES / "components" / "write" / "write.yml"
+    assert cli(user_home, "component", "create", "-f", str(spec)).returncode == 0
+    lines = cli(user_home, "component", "list").stdout.splitlines()
+    assert lines[0].split() == ["NAME", "LATEST", "OWNER", "DISPLAY", "NAME"]
+    rows = {line.split()[0]: line.split()[2] for line in lines[1:]}
+    assert rows["yio_write"] == "admin" and rows["split_data"] == "system"
+
+
 def test_server_errors_are_shown_with_their_message(user_home):
     result = cli(user_home, "component", "show", "no_such_thing")
     assert result.returncode == 1 and "'no_such_thing' is not registered" in result.stderr
