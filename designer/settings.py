@@ -10,6 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from designer.engine.sandbox import LIMIT_NAMES, Limits, PoolPolicy, parse_devices
 from designer.env import env_bool, env_float, env_int, env_list, env_path, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -228,6 +229,52 @@ if ENGINE_REAPER_TIMEOUT <= ENGINE_HEARTBEAT_INTERVAL:
     raise ImproperlyConfigured(
         "CONVEYOR_REAPER_TIMEOUT must be longer than CONVEYOR_HEARTBEAT_INTERVAL"
     )
+
+# Step sandbox (docs/security.md, "Step sandbox"). Limits: 0 means none.
+SANDBOX_BWRAP = env_str("CONVEYOR_BWRAP", "/usr/bin/bwrap")
+ALLOW_UNSANDBOXED = env_bool("CONVEYOR_ALLOW_UNSANDBOXED", False)
+STEP_UID = env_int("CONVEYOR_STEP_UID", 65534, minimum=1)
+STEP_GID = env_int("CONVEYOR_STEP_GID", 65534, minimum=1)
+STEP_TMPFS_MB = env_int("CONVEYOR_STEP_TMPFS_MB", 1024, minimum=1)
+_RAM_MB = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+STEP_LIMITS = Limits(
+    memory_mb=env_int("CONVEYOR_STEP_MEMORY_MB", max(_RAM_MB // 2, 1024), minimum=0),
+    processes=env_int("CONVEYOR_STEP_PROCESSES", 1024, minimum=0),
+    file_size_mb=env_int("CONVEYOR_STEP_FILE_SIZE_MB", 64 * 1024, minimum=0),
+    cpu_seconds=env_int("CONVEYOR_STEP_CPU_SECONDS", 24 * 3600, minimum=0),
+)
+
+
+def _pool_policy(pool: str) -> PoolPolicy:
+    """CONVEYOR_POOL_<POOL>_{NETWORK,DEVICES,GPUS,<LIMIT>,MAX_<LIMIT>} (docs/security.md)."""
+    prefix = "CONVEYOR_POOL_" + "".join(c if c.isalnum() else "_" for c in pool.upper()) + "_"
+    limits = Limits(
+        **{
+            name: env_int(prefix + name.upper(), getattr(STEP_LIMITS, name), minimum=0)
+            for name in LIMIT_NAMES
+        }
+    )
+    ceiling = Limits(
+        **{
+            name: env_int(prefix + "MAX_" + name.upper(), getattr(limits, name), minimum=0)
+            for name in LIMIT_NAMES
+        }
+    )
+    try:
+        devices = parse_devices(env_list(prefix + "DEVICES", []))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{prefix}DEVICES: {exc}") from None
+    return PoolPolicy(
+        pool,
+        network=env_bool(prefix + "NETWORK", False),
+        limits=limits,
+        ceiling=ceiling,
+        devices=devices,
+        gpus=tuple(env_list(prefix + "GPUS", [])),
+    )
+
+
+STEP_POOLS = {pool: _pool_policy(pool) for pool in COMPUTE_POOLS}
 
 CHANNEL_LAYERS = {
     "default": (

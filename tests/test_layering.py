@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PURE = [
     "designer/core/yamlsafe.py",
     "designer/registry/spec.py",
+    "designer/engine/sandbox.py",
     "designer/registry/spec_ports.py",
     "designer/registry/command.py",
     "designer/registry/shell_arith.py",

@@ -147,6 +147,47 @@ def digest_output(path: Path, port_type: str) -> Digest:
     return digest_path(path)
 
 
+class UnsafeOutputError(ValueError):
+    """A step's output holds a link or a special file; the step fails naming it."""
+
+
+def ingest_output(port_folder: Path, *, owner: tuple[int, int] | None = None) -> None:
+    """Take a finished step's output port folder into the store: checked, engine-owned,
+    read-only. Serving and downstream steps read only what passed here.
+
+    Everything is checked before anything is changed: a symlink (also the folder itself),
+    a hard-linked regular file (st_nlink > 1: it shares its bytes with a file elsewhere,
+    maybe the secret key), or a FIFO, socket or device raises UnsafeOutputError naming the
+    path. Then every entry is given to `owner` (uid, gid; None: left as is) and made
+    read-only (files 0444, folders 0755: the owner may still remove the run).
+
+    port_folder: `outputs/<port>` of the attempt (a uri_file output's parent folder).
+    owner: the engine's (uid, gid) when the step ran as another uid.
+    """
+    entries = [port_folder]
+    try:
+        info = port_folder.lstat()
+    except FileNotFoundError:
+        raise MissingOutputError(f"the output folder {port_folder.name} is missing") from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise UnsafeOutputError(f"{port_folder.name}: the output folder was replaced by a link")
+    for relative, entry in _walk(port_folder, ""):
+        info = entry.stat(follow_symlinks=False)
+        name = f"{port_folder.name}/{relative}"
+        if stat.S_ISLNK(info.st_mode):
+            raise UnsafeOutputError(f"{name}: links are not accepted in outputs")
+        if stat.S_ISREG(info.st_mode) and info.st_nlink > 1:
+            raise UnsafeOutputError(f"{name}: hard links are not accepted in outputs")
+        if not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
+            raise UnsafeOutputError(f"{name}: only regular files and folders are accepted")
+        entries.append(Path(entry.path))
+    for path in entries:
+        if owner is not None:
+            os.chown(path, *owner, follow_symlinks=False)
+        mode = 0o755 if path.is_dir() else 0o444
+        os.chmod(path, mode)
+
+
 def safe_resolve(root: Path, relative: str) -> Path:
     """Resolve `relative` under `root` through the path gate (designer.core.paths).
 

@@ -20,12 +20,20 @@ from django.conf import settings
 from django.utils import timezone
 
 from designer.datastores.services import DataRefused, step_input_paths
-from designer.engine.artifacts import ArtifactStore, MissingOutputError, StepDirs, digest_output
+from designer.engine.artifacts import (
+    ArtifactStore,
+    MissingOutputError,
+    StepDirs,
+    UnsafeOutputError,
+    digest_output,
+    ingest_output,
+)
 from designer.engine.dbretry import db_retry
-from designer.engine.models import Status, StepRun
+from designer.engine.models import Run, Status, StepRun
 from designer.engine.monitor import StepMonitor
 from designer.engine.plan import RunPlan, artifact_store, node_timeout, run_plan
-from designer.engine.runner import StepResult, run_step
+from designer.engine.runner import StepResult
+from designer.engine.runtime import SandboxUnavailable, step_identity, step_run
 from designer.engine.scheduler import advance_locked
 from designer.engine.state import (
     run_journal,
@@ -33,6 +41,7 @@ from designer.engine.state import (
     step_transition,
     steps_select,
 )
+from designer.environments.prepared import PreparedEnvironment
 from designer.registry.command import CommandRenderError, render_command
 from designer.registry.models import ComponentVersion
 from designer.registry.types import ComponentSpec
@@ -188,7 +197,13 @@ def _claim(step: StepRun, log_path: str) -> tuple[bool, datetime | None]:
 
 
 def _execute(
-    plan: RunPlan, step: StepRun, spec: ComponentSpec, store: ArtifactStore, dirs: StepDirs
+    plan: RunPlan,
+    step: StepRun,
+    spec: ComponentSpec,
+    store: ArtifactStore,
+    dirs: StepDirs,
+    *,
+    environment: PreparedEnvironment | None = None,
 ) -> Outcome:
     _copy_code(plan.components[step.node_id]["id"], dirs.work)
     outputs = {
@@ -212,13 +227,16 @@ def _execute(
     timeout = node_timeout(plan.nodes[step.node_id])
     monitor = StepMonitor(step)
     monitor.start()
+    node_settings = plan.nodes[step.node_id].get("settings") or {}
     try:
-        result = run_step(
+        result = step_run(
             command,
-            work_dir=dirs.work,
-            home=dirs.home,
-            tmp_dir=dirs.tmp,
-            log_path=dirs.log_path,
+            dirs=dirs,
+            pool=step.queue,
+            inputs=[Path(path) for path in paths.values() if path],
+            environment=environment,
+            limits=node_settings.get("limits") if isinstance(node_settings, dict) else None,
+            unsandboxed_ok=lambda: _unsandboxed_allowed(plan.run_id),
             variables=_variables(plan.run_id, step, dirs),
             timeout=timeout,
             should_cancel=monitor.cancel,
@@ -227,9 +245,18 @@ def _execute(
             log_cap=settings.ENGINE_LOG_CAP,
             kill_grace=settings.ENGINE_KILL_GRACE,
         )
+    except SandboxUnavailable as exc:
+        return Outcome(Status.FAILED, error=f"node '{step.node_id}': {exc}")
     finally:
         monitor.stop()
     return _outcome(step, spec, store, outputs, result, timeout)
+
+
+def _unsandboxed_allowed(run_id: int) -> bool:
+    """With no sandbox, only staff runs go ahead, unless an admin opted out for all."""
+    if settings.ALLOW_UNSANDBOXED:
+        return True
+    return Run.objects.filter(pk=run_id, user__is_staff=True).exists()
 
 
 @lru_cache(maxsize=1024)
@@ -274,10 +301,15 @@ def _outcome(
             error += f"; last lines of stderr:\n{result.stderr_tail}"
         return Outcome(Status.FAILED, error=error, exit_code=result.exit_code)
     recorded = {}
+    owner = (os.geteuid(), os.getegid()) if step_identity().privileged else None
     for name, path in outputs.items():
         port_type = spec.outputs[name].type
         try:
+            ingest_output(path.parent if port_type == "uri_file" else path, owner=owner)
             digest = digest_output(path, port_type)
+        except UnsafeOutputError as exc:
+            error = f"node '{step.node_id}' output '{name}': {exc}; the step failed"
+            return Outcome(Status.FAILED, error=error, exit_code=0)
         except (MissingOutputError, ValueError) as exc:
             error = f"node '{step.node_id}' output '{name}' ({port_type}): {exc}"
             return Outcome(Status.FAILED, error=error, exit_code=0)

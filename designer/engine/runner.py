@@ -21,7 +21,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -86,6 +86,8 @@ def step_environment(
     tmp_dir: Path,
     variables: Mapping[str, str] | None = None,
     locale: str = "C.UTF-8",
+    path: str | None = None,
+    extra: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """Build the allow-listed environment of a step; nothing else from os.environ leaks in.
 
@@ -93,10 +95,12 @@ def step_environment(
     tmp_dir: the step's TMPDIR (created if missing).
     variables: CONVEYOR_* variables for the step (see STEP_VARIABLES); other names raise.
     locale: value of LANG and LC_ALL.
+    path: the PATH (default: the worker's Python directory, then the worker's PATH).
+    extra: other variables (an environment's own); server-setting-like names raise.
     """
     tmp_dir.mkdir(parents=True, exist_ok=True)
     env = {
-        "PATH": _step_path(),
+        "PATH": path or _step_path(),
         "HOME": str(home),
         "LANG": locale,
         "LC_ALL": locale,
@@ -106,6 +110,10 @@ def step_environment(
     }
     if os.environ.get("VIRTUAL_ENV"):
         env["VIRTUAL_ENV"] = os.environ["VIRTUAL_ENV"]
+    for name, value in (extra or {}).items():
+        if any(marker in name.upper() for marker in _SERVER_ONLY_MARKERS):
+            raise ValueError(f"variable {name!r} looks like a server setting; refusing to pass it")
+        env[name] = str(value)
     for name, value in (variables or {}).items():
         _check_variable(name, value)
         env[name] = value
@@ -144,6 +152,9 @@ def run_step(
     kill_grace: float = DEFAULT_KILL_GRACE,
     poll_interval: float = DEFAULT_POLL_INTERVAL,
     locale: str = "C.UTF-8",
+    launcher: Sequence[str] = (),
+    notes: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
 ) -> StepResult:
     """Run `command` with `/bin/bash -c` and supervise it until it and its group are gone.
 
@@ -161,13 +172,20 @@ def run_step(
     kill_grace: seconds between SIGTERM and SIGKILL.
     poll_interval: seconds between cancellation checks.
     locale: LANG and LC_ALL of the child.
+    launcher: argv that starts `/bin/bash -c command` (the sandbox, see
+        `designer.engine.runtime`); empty: bash is started directly.
+    notes: `[conveyor]` lines written to the log before the child starts.
+    env: the child's whole environment (default: `step_environment` of the arguments).
     """
-    env = step_environment(home=home, tmp_dir=tmp_dir, variables=variables, locale=locale)
+    if env is None:
+        env = step_environment(home=home, tmp_dir=tmp_dir, variables=variables, locale=locale)
     started_at = datetime.now(UTC)
     started = time.monotonic()
     with open(log_path, "ab") as log:
-        proc = _spawn(command, work_dir, env)
         sink = LogSink(log, log_cap, on_line)
+        for note in notes:
+            sink.note(note)
+        proc = _spawn([*launcher, "/bin/bash", "-c", command], work_dir, dict(env))
         supervisor = _Supervisor(proc, sink, timeout, should_cancel, kill_grace, poll_interval)
         try:
             if on_start is not None:
@@ -181,10 +199,12 @@ def run_step(
     return supervisor.result(started_at, time.monotonic() - started)
 
 
-def _spawn(command: str, work_dir: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def _spawn(argv: list[str], work_dir: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
     # A new session makes the child a process group leader: signals reach its whole tree.
+    # It also leaves the child without a controlling terminal (stdin is /dev/null), which
+    # is why the sandbox needs no `--new-session` of its own (see runtime.py).
     return subprocess.Popen(
-        ["/bin/bash", "-c", command],
+        argv,
         cwd=work_dir,
         env=env,
         stdin=subprocess.DEVNULL,

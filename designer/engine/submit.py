@@ -12,6 +12,7 @@ from designer.datastores.models import RunInputDigest
 from designer.datastores.services import DataRefused, data_digest, data_problem
 from designer.engine.models import TERMINAL, Run, Status, StepRun
 from designer.engine.plan import run_plan
+from designer.engine.runtime import submit_allowed
 from designer.engine.scheduler import advance_locked, run_advance
 from designer.engine.state import run_journal, run_transition
 from designer.pipelines.documents import node_compute
@@ -160,6 +161,9 @@ def run_submit(
     settings: overrides of force_rerun, continue_on_step_failure, default_compute.
     rerun_of: the run this one repeats, if any.
     """
+    refusal = submit_allowed(user)
+    if refusal is not None:
+        raise RunRefused([_issue("sandbox_unavailable", refusal)])
     document = copy.deepcopy(pipeline_version.document)
     if not isinstance(document, dict):
         raise RunRefused([_issue("invalid_document", "the pipeline document is not an object")])

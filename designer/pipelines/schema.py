@@ -168,6 +168,22 @@ PIPELINE_SCHEMA: dict[str, Any] = {
                             "type": ["integer", "null"],
                             "minimum": 1,
                         },
+                        "limits": {
+                            "title": "Resource limits",
+                            "description": "Overrides of the compute pool's step limits, "
+                            "capped at the pool's ceiling (docs/security.md).",
+                            "type": "object",
+                            "additionalProperties": False,
+                            "properties": {
+                                name: {"type": "integer", "minimum": 1}
+                                for name in (
+                                    "memory_mb",
+                                    "processes",
+                                    "file_size_mb",
+                                    "cpu_seconds",
+                                )
+                            },
+                        },
                     },
                 },
             },

@@ -1,0 +1,275 @@
+"""The step runtime: the one way a step is started, by embedded and scale-out workers alike.
+
+`step_run` puts the sandbox (`designer.engine.sandbox`) in front of the supervised
+subprocess of `designer.engine.runner` (timeout, cancellation, log streaming, process
+group kill): the step's environment on PATH, its code, environment and inputs read-only,
+its outputs and scratch read-write, its pool's network, devices and limits.
+
+If bubblewrap is missing or fails its probe, steps of non-staff users are refused unless
+an admin set `CONVEYOR_ALLOW_UNSANDBOXED=1`; staff steps (or every step with that opt-out)
+then run unsandboxed and say so in their log. It never falls back silently.
+
+Signals: the runner signals the process group, which holds bwrap and the step (no
+`--new-session`: the runner already starts it in a new session without a terminal, so
+TIOCSTI has no terminal to reach). When bwrap ends, `--die-with-parent` kills the PID
+namespace's init, and with it every process of the namespace, also those that left the
+group with `setsid`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from designer.engine.artifacts import StepDirs
+from designer.engine.runner import CancelCheck, StepResult, run_step, step_environment
+from designer.engine.sandbox import (
+    Identity,
+    Limits,
+    Mounts,
+    PoolPolicy,
+    SandboxStatus,
+    bwrap_argv,
+    etc_files_write,
+    identity,
+    sandbox_probe,
+)
+from designer.environments.prepared import PreparedEnvironment
+
+logger = logging.getLogger(__name__)
+_SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+
+class SandboxUnavailable(RuntimeError):
+    """The sandbox cannot start and this step may not run without it."""
+
+
+_status: dict[tuple[str, int, int, int], SandboxStatus] = {}
+_status_lock = threading.Lock()
+
+
+def step_identity() -> Identity:
+    """Who steps run as (the configured uid/gid when the server is root)."""
+    return identity(settings.STEP_UID, settings.STEP_GID)
+
+
+def sandbox_status(*, refresh: bool = False) -> SandboxStatus:
+    """Whether the sandbox works here; probed once per process and configuration.
+
+    refresh: probe again.
+    """
+    who = step_identity()
+    key = (settings.SANDBOX_BWRAP, who.uid, who.gid, int(who.privileged))
+    with _status_lock:
+        if refresh or key not in _status:
+            _status[key] = sandbox_probe(settings.SANDBOX_BWRAP, who)
+        return _status[key]
+
+
+def sandbox_announce(log: logging.Logger | None = None) -> SandboxStatus:
+    """Log the sandbox's state at start-up: loudly when steps cannot be sandboxed."""
+    log = log or logger
+    status = sandbox_status()
+    if status.available:
+        log.info("step sandbox: bubblewrap (%s)", status.mode)
+    elif settings.ALLOW_UNSANDBOXED:
+        log.error(
+            "STEP SANDBOX UNAVAILABLE: %s. CONVEYOR_ALLOW_UNSANDBOXED is set: every step "
+            "runs WITHOUT a sandbox, with the server's rights.",
+            status.reason,
+        )
+    else:
+        log.error(
+            "STEP SANDBOX UNAVAILABLE: %s. Runs of non-staff users are refused; staff runs "
+            "go unsandboxed. Install bubblewrap, or set CONVEYOR_ALLOW_UNSANDBOXED=1.",
+            status.reason,
+        )
+    return status
+
+
+def submit_allowed(user: Any) -> str | None:
+    """None when `user` may submit a run now, else why not (the sandbox cannot start)."""
+    if getattr(user, "is_staff", False) or settings.ALLOW_UNSANDBOXED:
+        return None
+    status = sandbox_status()
+    if status.available:
+        return None
+    return (
+        f"The step sandbox cannot start on this server ({status.reason}); runs are refused "
+        "until an admin fixes it or sets CONVEYOR_ALLOW_UNSANDBOXED=1."
+    )
+
+
+def pool_policy(pool: str) -> PoolPolicy:
+    """The policy of a compute pool (the defaults for a pool without one)."""
+    policy: PoolPolicy | None = settings.STEP_POOLS.get(pool)
+    if policy is None:
+        return PoolPolicy(pool, limits=settings.STEP_LIMITS, ceiling=settings.STEP_LIMITS)
+    return policy
+
+
+def step_run(
+    command: str,
+    *,
+    dirs: StepDirs,
+    pool: str,
+    inputs: Sequence[Path] = (),
+    environment: PreparedEnvironment | None = None,
+    limits: Mapping[str, object] | None = None,
+    variables: Mapping[str, str] | None = None,
+    unsandboxed_ok: Callable[[], bool] = lambda: False,
+    timeout: float | None = None,
+    should_cancel: CancelCheck | None = None,
+    on_line: Callable[[str, str], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+    log_cap: int = 10 * 1024 * 1024,
+    kill_grace: float = 10.0,
+) -> StepResult:
+    """Run one step's rendered command in its sandbox and supervise it to its end.
+
+    command: the rendered, shell-quoted command line.
+    dirs: the attempt's folders; work (the code) is the working directory.
+    pool: the step's compute pool (network, devices, limits).
+    inputs: the host paths of its data inputs, bound read-only at the same place.
+    environment: the built environment it runs in; None: the server's Python.
+    limits: the node's limit overrides (`settings.limits`), capped by the pool's ceiling.
+    variables: CONVEYOR_* variables. unsandboxed_ok: asked only when the sandbox cannot
+        start; False fails the step with SandboxUnavailable.
+    timeout, should_cancel, on_line, on_start, log_cap, kill_grace: as for `run_step`.
+    """
+    policy = pool_policy(pool)
+    chosen, notes = policy.limits_for(limits)
+    notes = [*(environment.warnings if environment else ()), *notes]
+    status = sandbox_status()
+    supervise: dict[str, Any] = {
+        "work_dir": dirs.work,
+        "home": dirs.home,
+        "tmp_dir": dirs.tmp,
+        "log_path": dirs.log_path,
+        "timeout": timeout,
+        "should_cancel": should_cancel,
+        "on_line": on_line,
+        "on_start": on_start,
+        "log_cap": log_cap,
+        "kill_grace": kill_grace,
+    }
+    with _gpu_slot(policy) as gpu:
+        extra = {**(environment.variables if environment else {})}
+        if gpu is not None:
+            extra["CUDA_VISIBLE_DEVICES"] = gpu
+        path = f"{_bin_dir(environment)}:{_SYSTEM_PATH}"
+        if not status.available:
+            if not unsandboxed_ok():
+                raise SandboxUnavailable(f"the step sandbox cannot start: {status.reason}")
+            notes.append(f"WARNING: this step runs WITHOUT the sandbox ({status.reason})")
+            env = step_environment(
+                home=dirs.home, tmp_dir=dirs.tmp, variables=variables, path=path, extra=extra
+            )
+            return run_step(_limited(chosen, command), notes=notes, env=env, **supervise)
+        who = step_identity()
+        _hand_over(dirs, who)
+        mounts = Mounts(
+            read_only=(dirs.work, *_environment_paths(environment), *inputs),
+            read_write=(dirs.outputs, dirs.home, dirs.tmp),
+            etc_dir=_etc_dir(who),
+            work_dir=dirs.work,
+            devices=policy.devices,
+        )
+        launcher = bwrap_argv(
+            settings.SANDBOX_BWRAP,
+            mounts,
+            who,
+            network=policy.network,
+            tmpfs_mb=settings.STEP_TMPFS_MB,
+        )
+        env = step_environment(
+            home=dirs.home, tmp_dir=dirs.tmp, variables=variables, path=path, extra=extra
+        )
+        try:
+            return run_step(
+                _limited(chosen, command), launcher=launcher, notes=notes, env=env, **supervise
+            )
+        finally:
+            if who.privileged:  # Its port folders are taken back by `ingest_output`.
+                os.chown(dirs.outputs, os.geteuid(), os.getegid())
+
+
+def _limited(limits: Limits, command: str) -> str:
+    return limits.shell_prefix() + command
+
+
+def _bin_dir(environment: PreparedEnvironment | None) -> str:
+    if environment is not None:
+        return str(environment.bin_dir)
+    # Not resolved: resolving a venv's python symlink would point outside the venv.
+    return os.path.dirname(sys.executable)
+
+
+def _environment_paths(environment: PreparedEnvironment | None) -> tuple[Path, ...]:
+    """What the step's Python needs read-only: the environment, or the server's venv and
+    the interpreter it was made from."""
+    if environment is not None:
+        return (environment.root, *environment.ro_binds)
+    prefixes = {sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix}
+    return tuple(Path(p) for p in sorted(prefixes))
+
+
+def _hand_over(dirs: StepDirs, who: Identity) -> None:
+    """Give the step's uid its writable folders (outputs and each port's, HOME, TMPDIR)."""
+    if not who.privileged:
+        return
+    folders = [dirs.outputs, dirs.home, dirs.tmp]
+    with os.scandir(dirs.outputs) as entries:
+        folders += [Path(e.path) for e in entries if e.is_dir(follow_symlinks=False)]
+    for folder in folders:
+        os.chown(folder, who.uid, who.gid, follow_symlinks=False)
+
+
+_etc_written: dict[tuple[int, int], Path] = {}
+
+
+def _etc_dir(who: Identity) -> Path:
+    key = (who.uid, who.gid)
+    folder = _etc_written.get(key)
+    if folder is None or not (folder / "group").exists():
+        runtime = Path(settings.CONVEYOR_HOME) / "runtime"
+        runtime.mkdir(mode=0o700, exist_ok=True)
+        folder = etc_files_write(runtime / f"etc-{who.uid}-{who.gid}", who)
+        _etc_written[key] = folder
+    return folder
+
+
+class _GpuSlots:
+    """Hands each running step of a GPU pool the least used `CUDA_VISIBLE_DEVICES` value."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._in_use: dict[str, Counter[str]] = {}
+
+    @contextlib.contextmanager
+    def take(self, policy: PoolPolicy) -> Iterator[str | None]:
+        if not policy.gpus:
+            yield None
+            return
+        with self._lock:
+            used = self._in_use.setdefault(policy.name, Counter())
+            slot = min(policy.gpus, key=lambda gpu: used[gpu])
+            used[slot] += 1
+        try:
+            yield slot
+        finally:
+            with self._lock:
+                used[slot] -= 1
+
+
+_SLOTS = _GpuSlots()
+_gpu_slot = _SLOTS.take

@@ -1,0 +1,341 @@
+"""The bubblewrap sandbox of a step: its command line, its limits, its probe (pure: stdlib only).
+
+A step sees only what `SECURITY.md` lists: its code, environment and inputs read-only; its
+outputs, HOME and TMPDIR read-write; a private `/tmp` and `/dev/shm`; a minimal `/dev`; a
+fresh `/proc` of its own PID namespace; `/usr` and a short list of `/etc` files read-only
+(never `/etc` wholesale: no shadow, no private keys). Its own mount, PID, IPC, UTS and
+cgroup namespaces; its own network namespace (loopback only) unless its pool allows the
+network.
+
+Two ways to start it, chosen by the server's uid:
+
+- **root** (`privileged`): bwrap runs as root without a user namespace, so it can bind
+  folders under the owner-only `CONVEYOR_HOME`; inside, `setpriv` switches to the step
+  uid/gid, clears the supplementary groups, drops every capability (also from the bounding
+  set) and sets no_new_privs before bash starts. The step runs on the host as that
+  unprivileged uid, so even a bound root-owned 0600 file stays unreadable. (bwrap 0.8's
+  `--bind-fd` resolves the path behind the descriptor again, so handing an unprivileged
+  bwrap open folders does not get past a 0700 parent.)
+- **not root**: bwrap runs as the server's user with its own user namespace (the step
+  keeps the server's uid, mapped) and `--disable-userns`.
+
+Limits are set by the step's own shell before the command's first word runs
+(`ulimit -HS`, hard and soft, so the command cannot raise them): address space
+(RLIMIT_AS), processes (RLIMIT_NPROC), file size (RLIMIT_FSIZE), CPU time (RLIMIT_CPU),
+and no core files. No extra process is started for them.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+SETPRIV = "/usr/bin/setpriv"
+LIMIT_NAMES = ("memory_mb", "processes", "file_size_mb", "cpu_seconds")
+# /etc entries a program may need; missing ones are skipped. Never /etc as a whole.
+ETC_FILES = (
+    "/etc/ld.so.cache",
+    "/etc/ld.so.conf",
+    "/etc/ld.so.conf.d",
+    "/etc/alternatives",
+    "/etc/ssl/certs",
+    "/etc/ssl/openssl.cnf",
+    "/etc/ca-certificates",
+    "/etc/ca-certificates.conf",
+    "/etc/localtime",
+    "/etc/timezone",
+    "/etc/nsswitch.conf",
+    "/etc/host.conf",
+    "/etc/hosts",
+    "/etc/protocols",
+    "/etc/services",
+    "/etc/mime.types",
+    "/etc/os-release",
+    "/etc/debian_version",
+    "/etc/locale.alias",
+    "/etc/fonts",
+)
+NETWORK_ETC_FILES = ("/etc/resolv.conf", "/etc/gai.conf")
+_SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+_SYSTEM_ROOTS = ("/usr", "/etc")
+PROBE_TIMEOUT = 15.0
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one step; 0 means no limit.
+
+    memory_mb: address space (RLIMIT_AS) of each process, MiB.
+    processes: processes and threads of the step's uid (RLIMIT_NPROC).
+    file_size_mb: largest file the step may write (RLIMIT_FSIZE), MiB.
+    cpu_seconds: CPU time of each process (RLIMIT_CPU).
+    """
+
+    memory_mb: int = 0
+    processes: int = 0
+    file_size_mb: int = 0
+    cpu_seconds: int = 0
+
+    def shell_prefix(self) -> str:
+        """The `ulimit` line the step's bash runs before the command (hard and soft)."""
+
+        def value(number: int, scale: int = 1) -> str:
+            return str(number * scale) if number > 0 else "unlimited"
+
+        return (
+            f"ulimit -HS -c 0 -v {value(self.memory_mb, 1024)} -u {value(self.processes)}"
+            f" -f {value(self.file_size_mb, 1024)} -t {value(self.cpu_seconds)}"
+            " || exit 125\n"
+        )
+
+    def describe(self) -> str:
+        parts = [
+            f"memory {self.memory_mb} MiB" if self.memory_mb else "memory unlimited",
+            f"processes {self.processes}" if self.processes else "processes unlimited",
+            f"file size {self.file_size_mb} MiB" if self.file_size_mb else "file size unlimited",
+            f"CPU {self.cpu_seconds} s" if self.cpu_seconds else "CPU unlimited",
+        ]
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class PoolPolicy:
+    """What a compute pool's steps may use.
+
+    name: the pool. network: share the host's network (else loopback only).
+    limits: the default limits of its steps. ceiling: the most a node may ask for.
+    devices: (host path, sandbox path) device nodes bound into the sandbox (GPUs).
+    gpus: one `CUDA_VISIBLE_DEVICES` value per slot; each running step takes one.
+    """
+
+    name: str
+    network: bool = False
+    limits: Limits = field(default_factory=Limits)
+    ceiling: Limits = field(default_factory=Limits)
+    devices: tuple[tuple[str, str], ...] = ()
+    gpus: tuple[str, ...] = ()
+
+    def limits_for(self, requested: Mapping[str, object] | None) -> tuple[Limits, list[str]]:
+        """The pool's limits with a node's overrides applied, capped at the ceiling.
+
+        requested: the node's `settings.limits` ({name: positive int}); unknown names and
+            values that are not positive integers are ignored with a note.
+        Returns the limits and the notes for the step log.
+        """
+        limits, notes = self.limits, []
+        for name, wanted in (requested or {}).items():
+            if name not in LIMIT_NAMES or isinstance(wanted, bool) or not isinstance(wanted, int):
+                notes.append(f"limit {name}={wanted!r} ignored: not a known limit or integer")
+                continue
+            ceiling = getattr(self.ceiling, name)
+            value = wanted
+            if wanted <= 0 or (ceiling and wanted > ceiling):
+                value = ceiling
+                notes.append(
+                    f"limit {name}={wanted} is above the pool {self.name!r} ceiling; "
+                    f"using {ceiling or 'unlimited'}"
+                )
+            limits = replace(limits, **{name: value})
+        return limits, notes
+
+
+def parse_devices(items: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """`/dev/nvidia0` or `host:sandbox` items -> (host, sandbox) pairs of absolute paths."""
+    pairs = []
+    for item in items:
+        host, _, inside = item.partition(":")
+        inside = inside or host
+        if not (host.startswith("/") and inside.startswith("/dev/")):
+            raise ValueError(f"device {item!r}: write an absolute host path[:/dev/name]")
+        pairs.append((host, inside))
+    return tuple(pairs)
+
+
+@dataclass(frozen=True)
+class Mounts:
+    """What one step sees besides the OS: host paths bound at the same place.
+
+    read_only: code, environment and inputs. read_write: outputs, HOME, TMPDIR.
+    etc_dir: a folder holding generated `passwd` and `group` files.
+    devices: (host, sandbox) device nodes. work_dir: the step's working directory.
+    """
+
+    read_only: tuple[Path, ...]
+    read_write: tuple[Path, ...]
+    etc_dir: Path
+    work_dir: Path
+    devices: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the step runs as. privileged: the server is root (see the module doc)."""
+
+    uid: int
+    gid: int
+    privileged: bool
+
+
+def identity(step_uid: int, step_gid: int) -> Identity:
+    """The step's identity: the configured uid when the server is root, else the server's."""
+    if os.geteuid() == 0:
+        return Identity(step_uid, step_gid, privileged=True)
+    return Identity(os.getuid(), os.getgid(), privileged=False)
+
+
+def bwrap_argv(
+    bwrap: str,
+    mounts: Mounts | None,
+    who: Identity,
+    *,
+    network: bool = False,
+    tmpfs_mb: int = 1024,
+) -> list[str]:
+    """The command line that starts `/bin/bash -c ...` inside the sandbox.
+
+    bwrap: the bubblewrap binary. mounts: the step's paths (None: the OS only, as the
+    probe uses). who: see `identity`. network: share the host's network.
+    tmpfs_mb: size of the private /tmp and /dev/shm.
+    """
+    argv = [bwrap, "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
+    argv += ["--unshare-cgroup-try", "--hostname", "conveyor-step"]
+    if not network:
+        argv.append("--unshare-net")
+    if not who.privileged:
+        argv += ["--unshare-user", "--disable-userns", "--uid", str(who.uid), "--gid", str(who.gid)]
+    argv += _os_binds(network)
+    size = str(tmpfs_mb * 1024 * 1024)
+    argv += ["--proc", "/proc", "--dev", "/dev"]
+    # Private tmpfs mounts inside the sandbox, not the host's shared folders.
+    argv += ["--perms", "1777", "--size", size, "--tmpfs", "/tmp"]  # noqa: S108
+    argv += ["--perms", "1777", "--size", size, "--tmpfs", "/dev/shm"]  # noqa: S108
+    if mounts is not None:
+        argv += _step_binds(mounts)
+        argv += ["--chdir", str(mounts.work_dir)]
+    argv += ["--remount-ro", "/", "--"]
+    if who.privileged:
+        argv += [SETPRIV, f"--reuid={who.uid}", f"--regid={who.gid}", "--clear-groups"]
+        argv += ["--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
+    return argv
+
+
+def _os_binds(network: bool) -> list[str]:
+    argv = ["--ro-bind", "/usr", "/usr"]
+    for link in _SYSTEM_LINKS:
+        if os.path.islink(link):
+            argv += ["--symlink", os.readlink(link), link]
+        elif os.path.isdir(link):
+            argv += ["--ro-bind", link, link]
+    for path in ETC_FILES + (NETWORK_ETC_FILES if network else ()):
+        argv += ["--ro-bind-try", path, path]
+    return argv
+
+
+def _step_binds(mounts: Mounts) -> list[str]:
+    argv = ["--ro-bind", str(mounts.etc_dir / "passwd"), "/etc/passwd"]
+    argv += ["--ro-bind", str(mounts.etc_dir / "group"), "/etc/group"]
+    for host, inside in mounts.devices:
+        argv += ["--dev-bind", host, inside]
+    binds = [(p, "--ro-bind") for p in _outermost(mounts.read_only)]
+    binds += [(p, "--bind") for p in mounts.read_write]
+    binds = [(p, how) for p, how in binds if not _under_system(p)]
+    # Parents first: a bind inside another bind must be mounted after it.
+    binds.sort(key=lambda item: len(item[0].parts))
+    targets = {p for p, _ in binds}
+    parents: dict[Path, None] = {}
+    for path, _ in binds:
+        for parent in reversed(path.parents):
+            inside_bind = any(parent == t or parent.is_relative_to(t) for t in targets)
+            if parent != Path("/") and not inside_bind and not _under_system(parent):
+                parents[parent] = None
+    for parent in parents:
+        # bwrap would copy the host folder's mode (0700 for CONVEYOR_HOME): the step could
+        # not reach its own files below it.
+        argv += ["--perms", "0755", "--dir", str(parent)]
+    for path, how in binds:
+        argv += [how, str(path), str(path)]
+    return argv
+
+
+def _outermost(paths: Sequence[Path]) -> list[Path]:
+    """Drop read-only paths that lie inside another read-only path."""
+    unique = sorted(set(paths), key=lambda p: len(p.parts))
+    kept: list[Path] = []
+    for path in unique:
+        if not any(path.is_relative_to(k) for k in kept):
+            kept.append(path)
+    return kept
+
+
+def _under_system(path: Path) -> bool:
+    return any(path == Path(r) or path.is_relative_to(r) for r in _SYSTEM_ROOTS)
+
+
+def etc_files_write(folder: Path, who: Identity, home: str = "/nonexistent") -> Path:
+    """Write minimal `passwd` and `group` files naming only root and the step's user.
+
+    folder: where to write them (created 0755; the files are 0644, nothing secret).
+    who: the step's identity. home: the home field (steps get HOME from the environment).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o755)
+    passwd = (
+        "root:x:0:0:root:/root:/usr/sbin/nologin\n"
+        f"conveyor:x:{who.uid}:{who.gid}:Conveyor step:{home}:/usr/sbin/nologin\n"
+        if who.uid != 0
+        else "root:x:0:0:root:/root:/usr/sbin/nologin\n"
+    )
+    group = "root:x:0:\n" + (f"conveyor:x:{who.gid}:\n" if who.gid != 0 else "")
+    for name, text in (("passwd", passwd), ("group", group)):
+        temporary = folder / f".{name}.{os.getpid()}"
+        temporary.write_text(text)
+        temporary.chmod(0o644)
+        temporary.replace(folder / name)
+    return folder
+
+
+@dataclass(frozen=True)
+class SandboxStatus:
+    """Whether steps can be sandboxed here, and why not."""
+
+    available: bool
+    reason: str
+    mode: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return {"available": self.available, "reason": self.reason, "mode": self.mode}
+
+
+def sandbox_probe(bwrap: str, who: Identity) -> SandboxStatus:
+    """Start an empty sandbox once: is bubblewrap there, and does it work here?
+
+    bwrap: the bubblewrap binary. who: the identity steps would run as.
+    """
+    if not os.path.isfile(bwrap) or not os.access(bwrap, os.X_OK):
+        return SandboxStatus(False, f"bubblewrap not found at {bwrap} (apt-get install bubblewrap)")
+    if who.privileged and not os.access(SETPRIV, os.X_OK):
+        return SandboxStatus(False, f"{SETPRIV} not found (util-linux) to drop root in steps")
+    argv = [*bwrap_argv(bwrap, None, who), "/bin/bash", "-c", "test $(id -u) = " + str(who.uid)]
+    try:
+        done = subprocess.run(
+            argv,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=PROBE_TIMEOUT,
+            env={"PATH": "/usr/bin:/bin"},
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return SandboxStatus(False, f"bubblewrap could not start: {exc}")
+    if done.returncode != 0:
+        detail = done.stderr.decode("utf-8", "replace").strip() or f"exit code {done.returncode}"
+        return SandboxStatus(False, f"bubblewrap failed to start a sandbox: {detail}")
+    mode = (
+        f"root starts bubblewrap; steps run as uid {who.uid}, gid {who.gid}"
+        if who.privileged
+        else f"user namespace; steps run as the server's uid {who.uid}"
+    )
+    return SandboxStatus(True, "", mode)
