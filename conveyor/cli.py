@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from conveyor import commands
+from conveyor import commands, environments
 from conveyor.client import ApiError
 
 
@@ -79,7 +79,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add(pipeline, "list", "List pipelines", commands.pipeline_list)
 
     _job_commands(_group(top, "job", "Submit, follow and manage pipeline runs"))
+    _environment_commands(_group(top, "environment", "Register and browse environments"))
     return parser
+
+
+def _environment_commands(env: argparse._SubParsersAction) -> None:
+    create = _add(
+        env, "create", "Register an environment from its YAML", environments.environment_create
+    )
+    create.add_argument("-f", "--file", required=True, help="the environment YAML")
+    listing = _add(env, "list", "List registered environments", environments.environment_list)
+    listing.add_argument("--name", "-n", default="", help="filter by name")
+    show = _add(env, "show", "Show an environment", environments.environment_show)
+    show.add_argument("ref", metavar="NAME[@VERSION]")
+    show.add_argument("--version", "-v", help="the version (default: latest)")
 
 
 def _job_commands(job: argparse._SubParsersAction) -> None:

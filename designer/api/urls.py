@@ -136,3 +136,19 @@ urlpatterns += [
         name="datastore-grants",
     ),
 ]
+
+from designer.api.views import environments  # noqa: E402
+
+urlpatterns += [
+    path("environments/", environments.EnvironmentListView.as_view(), name="environment-list"),
+    path(
+        "environments/<str:name>/",
+        environments.EnvironmentDetailView.as_view(),
+        name="environment",
+    ),
+    path(
+        "environments/<str:name>/versions/<str:version>/",
+        environments.EnvironmentVersionView.as_view(),
+        name="environment-version",
+    ),
+]

@@ -82,6 +82,10 @@ EXPECTED: dict[str, dict[str, tuple[int, int, int]]] = {
     "/api/datastores/<str:name>/browse/": {"get": OWNED},
     "/api/datastores/<str:name>/grants/": {"post": STAFF_ONLY},
     "/api/templates/": {"get": ALL},
+    # Environments: a shared catalog; a name's first publisher and staff add versions.
+    "/api/environments/": {"get": ALL, "post": OWNER_CHANGES},
+    "/api/environments/<str:name>/": {"get": ALL},
+    "/api/environments/<str:name>/versions/<str:version>/": {"get": ALL},
     "/api/templates/<slug:slug>/instantiate/": {"post": (201, 201, 201)},
     "/api/pipeline-schema/": {"get": ALL},
     "/api/schema/": {"get": ALL},
@@ -144,6 +148,7 @@ def world(
     from designer.engine.submit import run_submit
     from designer.pipelines.datasets import dataset_store_upload
     from designer.pipelines.models import PipelineTemplate
+    from designer.environments.services import environment_create
     from designer.registry.services import component_register
 
     code = tmp_path / "code"
@@ -171,6 +176,7 @@ def world(
     (tmp_path / "shared" / f"{SECRET}.csv").write_text("a\n1\n")
     datastore = datastore_create(name="olivias_store", root=str(tmp_path / "shared"))
     datastore_grant(datastore=datastore, user=owner, access="read")
+    environment_create(yaml_text=environment_yaml("1"), user=owner)
     return {
         "users": {"owner": owner, "other": outsider, "staff": admin_user_},
         "passwords": {"owner": "pw-olivia-1", "other": "pw-oscar-1", "staff": "pw-ada-1"},
@@ -195,9 +201,15 @@ def url_of(route: str, world: dict[str, Any]) -> str:
     kwargs = dict(world["kwargs"])
     if route.startswith("/api/datastores/"):
         kwargs["name"] = world["datastore"]
+    if route.startswith("/api/environments/"):
+        kwargs.update(name="olivias-env", version="1")
     path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(kwargs[m.group(1)]), route)
     query = QUERIES.get(route)
     return f"{path}?{query}" if query else path
+
+
+def environment_yaml(version: str) -> str:
+    return f"name: olivias-env\nversion: '{version}'\nimage: python:3.11\n"
 
 
 IMPORT_YAML = """\
@@ -241,6 +253,7 @@ def body_for(route: str, method: str, persona: str, world: dict[str, Any]) -> An
         ("/api/runs/<int:run_id>/label/", "patch"): lambda: {"name": "renamed"},
         ("/api/datastores/", "post"): lambda: {"name": "new_store", "root": str(new_root())},
         ("/api/datastores/<str:name>/grants/", "post"): lambda: {"user": "oscar"},
+        ("/api/environments/", "post"): lambda: {"yaml": environment_yaml("2")},
     }
     make = bodies.get((route, method))
     return make() if make is not None else {}

@@ -75,3 +75,20 @@ def test_environments_are_listed_with_size_and_pruned_when_unused(tmp_path: Path
         prepared.hash
     ]
     assert environments_list(tmp_path) == []
+
+
+def test_manage_environments_lists_with_size_and_prunes_by_age(tmp_path: Path, settings) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    settings.ENV_DIR = tmp_path
+    prepared = environment_prepare(EnvironmentSpec(python="3.11"), config(tmp_path))
+    out = io.StringIO()
+    call_command("environments", "list", stdout=out)
+    assert prepared.hash in out.getvalue() and "KiB" in out.getvalue()
+    out = io.StringIO()
+    call_command("environments", "prune", "--older-than", "1d", stdout=out)
+    assert out.getvalue() == "" and prepared.root.is_dir()
+    call_command("environments", "prune", "--older-than", "0s", stdout=out)
+    assert f"removed {prepared.hash}" in out.getvalue() and not prepared.root.exists()
