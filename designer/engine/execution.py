@@ -42,6 +42,8 @@ from designer.engine.state import (
     steps_select,
 )
 from designer.environments.prepared import PreparedEnvironment
+from designer.environments.spec import EnvironmentProblem
+from designer.environments.steps import step_environment
 from designer.registry.command import CommandRenderError, render_command
 from designer.registry.models import ComponentVersion
 from designer.registry.types import ComponentSpec
@@ -106,7 +108,12 @@ def step_execute(*, step_run_id: int) -> None:
         str(step.run_id), step.node_id, step.attempt, {n: p.type for n, p in spec.outputs.items()}
     )
     try:
-        outcome = _execute(plan, step, spec, store, dirs)
+        environment = step_environment(
+            step=step, value=spec.environment, component=spec.ref, log_path=dirs.log_path
+        )
+        outcome = _execute(plan, step, spec, store, dirs, environment=environment)
+    except EnvironmentProblem as exc:  # Unresolvable or failed to build: the step fails.
+        outcome = Outcome(Status.FAILED, error=str(exc))
     except Exception as exc:  # An engine fault must end the step, never leave it Running.
         outcome = _engine_error(step, dirs, exc)
     try:
