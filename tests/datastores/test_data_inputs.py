@@ -153,3 +153,17 @@ def test_a_grant_revoked_after_submit_fails_the_step_when_it_starts(
     with pytest.raises(DataRefused, match=r"input 'file'.*not granted"):
         step_input_paths(inputs, user_id=owner.pk, port_types=types)
     assert version.is_valid
+
+
+def test_a_step_answer_names_inputs_by_reference_or_store_path_never_the_host_path(settings):
+    from designer.datastores.answers import step_inputs_public
+
+    root = Path(settings.ARTIFACTS_DIR)
+    inputs = {
+        "data": {"path": str(root / "runs/1/a/1/outputs/out"), "sha256": "ab"},
+        "table": {"reference": SHARED_CSV, "sha256": "cd"},
+    }
+    assert step_inputs_public(inputs) == {
+        "data": {"artifact": "runs/1/a/1/outputs/out", "sha256": "ab"},
+        "table": {"reference": SHARED_CSV, "sha256": "cd"},
+    }

@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 
 from designer.api.errors import ApiError
 from designer.api.pagination import Pagination
+from designer.datastores.answers import step_inputs_public
 from designer.engine.artifacts import UnsafePathError, safe_resolve
 from designer.engine.idempotency import (
     KeyInvalid,
@@ -66,7 +67,7 @@ def step_data(step: StepRun) -> dict[str, Any]:
         "exit_code": step.exit_code,
         "error": step.error,
         "params": step.params,
-        "inputs": step.inputs,
+        "inputs": step_inputs_public(step.inputs),
         "cache_key": step.cache_key,
         "reused": step.reused,
         "reused_from": step.reused_from_id,
