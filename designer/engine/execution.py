@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from designer.datastores.services import DataRefused, step_input_paths
@@ -114,6 +115,11 @@ def step_execute(*, step_run_id: int) -> None:
         outcome = _execute(plan, step, spec, store, dirs, environment=environment)
     except EnvironmentProblem as exc:  # Unresolvable or failed to build: the step fails.
         outcome = Outcome(Status.FAILED, error=str(exc))
+    except (OperationalError, InterfaceError) as exc:
+        # The database went away under the engine, not the step: try the step again.
+        _retry_after_db_error(step, exc)
+        _CLEANER.put(store, dirs)
+        return
     except Exception as exc:  # An engine fault must end the step, never leave it Running.
         outcome = _engine_error(step, dirs, exc)
     try:
@@ -335,6 +341,21 @@ def _canceled_reason(result: StepResult) -> str:
     if result.exit_code < 0:
         return reason + f" and was stopped by signal {-result.exit_code}"
     return reason + f" and exited with code {result.exit_code}"
+
+
+def _retry_after_db_error(step: StepRun, exc: Exception) -> None:
+    """Re-queue the step (attempt + 1, within the retry limit) once the database is back."""
+    from designer.engine.recovery import step_recover
+
+    logger.warning(
+        "run %s step %s (%s): database error while it ran (%s); retrying it",
+        step.run_id,
+        step.pk,
+        step.node_id,
+        exc,
+    )
+    why = f"the database was unreachable while it ran ({type(exc).__name__})"
+    db_retry(lambda: step_recover(step=step, why=why), what=f"re-queueing step {step.pk}")
 
 
 def _engine_error(step: StepRun, dirs: StepDirs, exc: Exception) -> Outcome:

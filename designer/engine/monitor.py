@@ -12,11 +12,12 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from designer.engine import events
+from designer.engine.dbretry import db_retry
 from designer.engine.middleware import connections_tidy
 from designer.engine.models import Run, Status, StepRun
 from designer.engine.state import run_journal
@@ -69,7 +70,12 @@ class StepMonitor:
         _hub().remove(self)
         with self._busy:
             self._stopped = True
-            self._flush()
+            try:
+                # A database outage must not fail the step: its lines are in the log file
+                # anyway; only their live events wait (or, past the limit, are dropped).
+                db_retry(self._flush, what=f"step {self.step.pk} log lines", give_up_after=30)
+            except DatabaseError as exc:
+                logger.warning("step %s: last log lines not published: %s", self.step.pk, exc)
 
     def tick(self) -> None:
         """One round of duties; called by the hub thread about every 100 ms."""
@@ -112,8 +118,13 @@ class StepMonitor:
             "attempt": self.step.attempt,
             "lines": lines,
         }
-        with run_journal(self.step.run_id) as journal:
-            journal.append(events.STEP_LOG, payload)
+        try:
+            with run_journal(self.step.run_id) as journal:
+                journal.append(events.STEP_LOG, payload)
+        except DatabaseError:
+            with self._lock:  # Kept for the next flush, in order.
+                self._lines = lines + self._lines
+            raise
 
 
 class _Hub(threading.Thread):

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import socket
 import threading
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import dramatiq
 from django.conf import settings
@@ -14,6 +18,7 @@ from django.db import InterfaceError, OperationalError, close_old_connections, t
 from django.utils import timezone
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.common import current_millis
+from dramatiq.errors import BrokerConnectionError
 from dramatiq.message import Message
 
 from designer.engine.dispatch import EXECUTE_STEP, steps_enqueue
@@ -24,8 +29,10 @@ from designer.env import env_float, env_int
 
 try:
     from dramatiq.brokers.redis import RedisBroker
+    from redis.exceptions import ConnectionError as RedisConnectionError
 except ImportError:  # pragma: no cover  (the redis package is optional)
     RedisBroker = None  # type: ignore[assignment,misc]
+    RedisConnectionError = ConnectionError  # type: ignore[assignment,misc]
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +44,7 @@ def step_recover(*, step: StepRun, why: str) -> None:
     """
     now = timezone.now()
     match = {"attempt": step.attempt, "worker_id": step.worker_id}
+    orphan_kill(step)
     with run_journal(step.run_id) as journal:
         if step.attempt <= settings.ENGINE_RETRY_LIMIT:
             requeued = step_transition(
@@ -85,6 +93,70 @@ def step_recover(*, step: StepRun, why: str) -> None:
                 why,
             )
             advance_locked(journal)  # Same transaction: downstream skipped, run settled.
+
+
+def orphan_kill(step: StepRun) -> bool:
+    """Kill the process group of a step whose worker process on this host is dead.
+
+    A SIGKILLed worker's step subprocess (its own session) would run on, writing into an
+    abandoned attempt folder. Only when the worker ran on this host, its process is gone,
+    and the recorded pid is still a group leader started after the step was claimed (so
+    a reused pid is left alone). Returns whether a group was killed.
+    """
+    host, _, rest = step.worker_id.partition(":")
+    worker_pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not worker_pid.isdigit() or not step.pid:
+        return False
+    if _alive(int(worker_pid)) or not _started_for(step.pid, step.started_at):
+        return False
+    try:
+        os.killpg(step.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        return False
+    logger.warning(
+        "run %s step %s (%s): killed the orphaned processes (group %s) of dead worker %s",
+        step.run_id,
+        step.pk,
+        step.node_id,
+        step.pid,
+        step.worker_id,
+    )
+    return True
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return Path(f"/proc/{pid}/stat").exists() and _state(pid) != "Z"
+
+
+def _state(pid: int) -> str:
+    text = Path(f"/proc/{pid}/stat").read_text()
+    return text.rpartition(")")[2].split()[0]
+
+
+def _started_for(pid: int, started_at: datetime | None) -> bool:
+    """Is `pid` a process group leader that started after the step was claimed?"""
+    if started_at is None:
+        return False
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        boot = next(
+            int(line.split()[1])
+            for line in Path("/proc/stat").read_text().splitlines()
+            if line.startswith("btime ")
+        )
+    except (OSError, StopIteration, ValueError):
+        return False
+    # Fields after the command: state(0) ppid(1) pgrp(2) ... starttime(19), in clock ticks.
+    if int(fields[2]) != pid:
+        return False
+    began = boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    return began >= started_at.timestamp() - 2.0
 
 
 def steps_reap() -> int:
@@ -273,6 +345,7 @@ class Reaper(threading.Thread):
         super().__init__(name="conveyor-reaper", daemon=True)
         self.stopped = threading.Event()
         self.broker = broker
+        self.db_down = False
 
     def run(self) -> None:
         tick = min(1.0, settings.ENGINE_REAPER_INTERVAL)
@@ -281,19 +354,30 @@ class Reaper(threading.Thread):
         while not self.stopped.wait(tick):
             self._guarded("the broker keep-alive", lambda: broker_keepalive(broker))
             close_old_connections()
+            was_down = self.db_down
             self._guarded("the lost-message sweep", lambda: steps_requeue_lost(broker=broker))
-            if time.monotonic() >= next_reap:
+            if was_down and not self.db_down:
+                # Nobody could beat a heartbeat while the database was away: give every
+                # worker a full timeout to beat again before anything counts as lost.
+                logger.warning("the database is back; reaping resumes after one timeout")
+                next_reap = time.monotonic() + settings.ENGINE_REAPER_TIMEOUT
+            if time.monotonic() >= next_reap and not self.db_down:
                 next_reap = time.monotonic() + settings.ENGINE_REAPER_INTERVAL
                 self._guarded("the reaper", steps_reap)
 
-    @staticmethod
-    def _guarded(what: str, action: Callable[[], object]) -> None:
+    def _guarded(self, what: str, action: Callable[[], object]) -> None:
         try:
             action()
         except (OperationalError, InterfaceError) as exc:
+            self.db_down = True
             logger.warning("%s cannot reach the database (%s); it will try again", what, exc)
+        except (BrokerConnectionError, ConnectionError, RedisConnectionError) as exc:
+            logger.warning("%s cannot reach the broker (%s); it will try again", what, exc)
         except Exception:
             logger.exception("%s failed; it will try again", what)
+        else:
+            if what != "the broker keep-alive":
+                self.db_down = False
 
     def stop(self) -> None:
         self.stopped.set()

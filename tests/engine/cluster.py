@@ -37,9 +37,17 @@ class Cluster:
     """Worker processes and a driver sharing one database, broker and artifact store."""
 
     def __init__(
-        self, *, database_url: str, broker_url: str, home: Path, threads: int = 4, **env: str
+        self,
+        *,
+        database_url: str,
+        broker_url: str,
+        home: Path,
+        threads: int = 4,
+        driver_module: str = "tests.engine.scaleout_driver",
+        **env: str,
     ) -> None:
         self.home = home
+        self.driver_module = driver_module
         self.threads = threads
         self.workers: list[subprocess.Popen[bytes]] = []
         self.env = {
@@ -59,7 +67,7 @@ class Cluster:
 
     def driver(self, *args: str, timeout: float = 120) -> Any:
         done = subprocess.run(
-            [sys.executable, "-m", "tests.engine.scaleout_driver", *args],
+            [sys.executable, "-m", self.driver_module, *args],
             cwd=ROOT,
             env=self.env,
             capture_output=True,
