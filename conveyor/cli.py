@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from conveyor import commands, environments
+from conveyor import commands, datastores, environments
 from conveyor.client import ApiError
 
 
@@ -80,7 +80,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     _job_commands(_group(top, "job", "Submit, follow and manage pipeline runs"))
     _environment_commands(_group(top, "environment", "Register and browse environments"))
+    _datastore_commands(_group(top, "datastore", "List and browse the datastores granted to you"))
     return parser
+
+
+def _datastore_commands(store: argparse._SubParsersAction) -> None:
+    _add(store, "list", "List the datastores granted to you", datastores.datastore_list)
+    show = _add(
+        store, "show", "Show a datastore, or list a folder in it", datastores.datastore_show
+    )
+    show.add_argument("name", metavar="NAME")
+    show.add_argument("--path", help="list this folder ('' for the top)")
 
 
 def _environment_commands(env: argparse._SubParsersAction) -> None:

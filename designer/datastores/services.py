@@ -293,7 +293,7 @@ def datastore_browse(datastore: Datastore, relative: str, *, user: Any) -> list[
         ]
     root = datastore_root(datastore)
     try:
-        folder = path_gate(root, relative.strip("/"), kinds=("dir",))
+        folder = path_gate(root, relative.rstrip("/"), kinds=("dir",))
     except PathRefused as exc:
         raise DataRefused(exc.code, _without_root(str(exc), root)) from None
     entries: list[Entry] = []
