@@ -188,6 +188,19 @@ def ingest_output(port_folder: Path, *, owner: tuple[int, int] | None = None) ->
         os.chmod(path, mode)
 
 
+def servable_file(path: Path) -> bool:
+    """Whether `path` is a file serving may read: regular, not a link, not hard-linked.
+
+    Ingestion refuses anything else; this keeps artifacts written before it from being
+    served through a link.
+    """
+    try:
+        info = path.lstat()
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_nlink == 1
+
+
 def safe_resolve(root: Path, relative: str) -> Path:
     """Resolve `relative` under `root` through the path gate (designer.core.paths).
 

@@ -38,9 +38,11 @@ class EngineMiddleware(dramatiq.Middleware):
 
     def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         from designer.engine.dispatch import queues_declare
+        from designer.engine.runtime import sandbox_announce
 
         tune_worker(worker)
         queues_declare(broker)
+        sandbox_announce()  # `rundramatiq` workers say at start-up when steps run unsandboxed.
         broker_tune(broker)
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:

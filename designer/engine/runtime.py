@@ -75,10 +75,17 @@ def sandbox_status(*, refresh: bool = False) -> SandboxStatus:
         return _status[key]
 
 
+_announced: set[int] = set()
+
+
 def sandbox_announce(log: logging.Logger | None = None) -> SandboxStatus:
-    """Log the sandbox's state at start-up: loudly when steps cannot be sandboxed."""
+    """Log the sandbox's state at start-up (once per process): loudly when steps cannot be
+    sandboxed."""
     log = log or logger
     status = sandbox_status()
+    if os.getpid() in _announced:
+        return status
+    _announced.add(os.getpid())
     if status.available:
         log.info("step sandbox: bubblewrap (%s)", status.mode)
     elif settings.ALLOW_UNSANDBOXED:

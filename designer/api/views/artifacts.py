@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 from designer.api import previews
 from designer.api.errors import ApiError
 from designer.api.views.runs import log_file, run_or_404, step_or_404
-from designer.engine.artifacts import UnsafePathError, safe_resolve
+from designer.engine.artifacts import UnsafePathError, safe_resolve, servable_file
 from designer.engine.models import TERMINAL, StepRun
 
 LOG_CHUNK_BYTES = 128 * 1024
@@ -46,14 +46,14 @@ def output_root(request: Request, run_id: int, node_id: str, port: str) -> tuple
 def file_in_output(root: Path, relative: str) -> Path:
     """`relative` inside the output folder `root`; 404 for anything that would leave it."""
     if root.is_file():
-        if relative in ("", root.name):
+        if relative in ("", root.name) and servable_file(root):
             return root
         raise ApiError(404, "not_found", f"The output has no file {relative!r}.")
     try:
         path = safe_resolve(root, relative)
     except UnsafePathError:
         raise ApiError(404, "not_found", f"The output has no file {relative!r}.") from None
-    if not path.is_file() or not path.is_relative_to(root):
+    if not servable_file(path) or not path.is_relative_to(root):
         raise ApiError(404, "not_found", f"The output has no file {relative!r}.")
     return path
 

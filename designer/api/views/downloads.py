@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from designer.api.errors import ApiError
-from designer.engine.artifacts import UnsafePathError, safe_resolve
+from designer.engine.artifacts import UnsafePathError, safe_resolve, servable_file
 from designer.engine.selectors import run_for_user
 
 
@@ -41,10 +41,10 @@ class StepOutputView(APIView):
         path = _output_path(request, run_id, node_id, port)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            if path.is_file():
+            if servable_file(path):
                 archive.write(path, path.name)
             for item in sorted(path.rglob("*")) if path.is_dir() else []:
-                if item.is_file() and not item.is_symlink():
+                if servable_file(item):
                     archive.write(item, item.relative_to(path).as_posix())
         response = HttpResponse(buffer.getvalue(), content_type="application/zip")
         filename = f"run-{run_id}-{node_id}-{port}.zip"

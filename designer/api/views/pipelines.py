@@ -23,6 +23,7 @@ from designer.api.serializers import (
     ValidateSerializer,
     VersionSaveSerializer,
 )
+from designer.engine.runtime import sandbox_status
 from designer.pipelines.models import Pipeline, PipelineVersion
 from designer.pipelines.policies import pipeline_change_refusal, pipeline_may_change
 from designer.pipelines.schema import PIPELINE_SCHEMA
@@ -190,6 +191,11 @@ class MetaView(APIView):
                 "output_types": list(OUTPUT_TYPES),
                 "compatibility": compatibility_matrix(),
                 "embedded": settings.EMBEDDED,
+                # The admin banner: steps cannot be sandboxed on this server.
+                "sandbox": {
+                    **sandbox_status().as_dict(),
+                    "allow_unsandboxed": settings.ALLOW_UNSANDBOXED,
+                },
             }
         )
 

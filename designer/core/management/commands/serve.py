@@ -24,6 +24,11 @@ class Command(BaseCommand):
             call_command("bootstrap")
             call_command("sync_components")
             call_command("sync_templates")
+        from designer.engine.runtime import sandbox_announce
+
+        sandbox = sandbox_announce()
+        if not sandbox.available:
+            self.stderr.write(f"WARNING: the step sandbox cannot start: {sandbox.reason}")
         worker = None
         if settings.EMBEDDED:
             from designer.engine.recovery import engine_recover_at_start
