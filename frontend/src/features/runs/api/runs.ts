@@ -51,8 +51,21 @@ export interface Run {
   created_at: string;
   started_at: string | null;
   ended_at: string | null;
+  /** what people call the run (empty when never named) */
+  name?: string;
+  description?: string;
+  tags?: Record<string, string>;
   steps?: RunStep[];
 }
+
+export interface RunLabel {
+  name: string;
+  description: string;
+  tags: Record<string, string>;
+}
+
+export const updateRunLabel = (id: string | number, body: Partial<RunLabel>) =>
+  apiFetch<RunLabel>(`${base(id)}label/`, { method: "PATCH", body });
 
 export interface SubmitRun {
   pipeline: string | number;
@@ -100,8 +113,28 @@ export interface TableColumn {
   dtype: string;
 }
 
+export interface ColumnStats {
+  name: string;
+  dtype: string;
+  count: number;
+  missing: number;
+  distinct: number;
+  min?: number | string | boolean;
+  max?: number | string | boolean;
+  mean?: number;
+  histogram?: { counts: number[]; edges: number[] };
+  top: { value: unknown; count: number }[];
+}
+
+export interface TableStats {
+  rows: number;
+  sampled: boolean;
+  columns: ColumnStats[];
+}
+
 export type Preview =
-  | { kind: "table"; columns: TableColumn[]; rows: unknown[][]; total_rows: number | null }
+  | { kind: "table"; columns: TableColumn[]; rows: unknown[][]; total_rows: number | null; stats?: TableStats }
+  | { kind: "model"; model: Record<string, unknown> }
   | { kind: "image"; content_type: string }
   | { kind: "metrics"; metrics: Record<string, Primitive> }
   | { kind: "other"; error?: string }
@@ -114,6 +147,8 @@ export interface OutputPreview {
   files: { path: string; size: number }[];
   main: string | null;
   preview: Preview;
+  /** every image of the output, shown inline */
+  images?: string[];
 }
 
 export const fetchPreview = (id: string | number, node: string, port: string, signal?: AbortSignal) =>

@@ -3,17 +3,66 @@ import { fetchPreview, outputFileUrl, outputZipUrl } from "../api/runs";
 import type { OutputPreview, StepOutput } from "../api/runs";
 import { errorMessage } from "../../../lib/api";
 import { formatBytes } from "../lib/time";
+import { ColumnStatsView } from "./ColumnStats";
+import { Dialog } from "../../../components/Dialog";
 
 function cell(v: unknown): string {
   if (v === null || v === undefined) return "";
   return typeof v === "object" ? JSON.stringify(v) : String(v);
 }
 
-function PreviewBody({ data, runId, node }: { data: OutputPreview; runId: string; node: string }) {
-  const p = data.preview;
-  switch (p.kind) {
-    case "table":
-      return (
+/** Every image of an output as a thumbnail; a click shows it large. */
+function ImageGallery({ data, runId, node }: { data: OutputPreview; runId: string; node: string }) {
+  const [open, setOpen] = useState<string | null>(null);
+  const images = data.images ?? (data.preview.kind === "image" && data.main ? [data.main] : []);
+  if (!images.length) return null;
+  return (
+    <div className="image-gallery" data-testid="image-gallery">
+      {images.map((path) => (
+        <button key={path} className="image-thumb" onClick={() => setOpen(path)} title={`${path}: click to enlarge`}>
+          <img className="preview-image" alt={path} src={outputFileUrl(runId, node, data.port, path, true)} data-testid="preview-image" />
+          <span className="muted small">{path}</span>
+        </button>
+      ))}
+      {open && (
+        <Dialog title={open} onClose={() => setOpen(null)} width={Math.min(1100, window.innerWidth - 40)} testId="image-dialog">
+          <img className="image-large" alt={open} src={outputFileUrl(runId, node, data.port, open, true)} />
+        </Dialog>
+      )}
+    </div>
+  );
+}
+
+function TablePreview({ data, p }: { data: OutputPreview; p: Extract<OutputPreview["preview"], { kind: "table" }> }) {
+  const [view, setView] = useState<"rows" | "stats">("rows");
+  return (
+    <>
+      {p.stats && (
+        <div className="seg">
+          <button className={`tab${view === "rows" ? " active" : ""}`} onClick={() => setView("rows")}>Rows</button>
+          <button className={`tab${view === "stats" ? " active" : ""}`} onClick={() => setView("stats")} data-testid="btn-stats">Statistics</button>
+        </div>
+      )}
+      {view === "stats" && p.stats ? <ColumnStatsView stats={p.stats} /> : <TableRows data={data} p={p} />}
+    </>
+  );
+}
+
+function ModelPreview({ model }: { model: Record<string, unknown> }) {
+  const { features, target, ...rest } = model;
+  return (
+    <div className="model-preview" data-testid="preview-model">
+      <dl className="stat-facts">
+        {target !== undefined && <><dt>Target</dt><dd><code>{cell(target)}</code></dd></>}
+        {Array.isArray(features) && <><dt>Features</dt><dd>{features.map((f) => <code key={String(f)} className="chip-code">{cell(f)}</code>)}</dd></>}
+        {Object.entries(rest).map(([k, v]) => <span key={k} style={{ display: "contents" }}><dt>{k}</dt><dd><code className="break">{cell(v)}</code></dd></span>)}
+      </dl>
+    </div>
+  );
+}
+
+function TableRows({ data, p }: { data: OutputPreview; p: Extract<OutputPreview["preview"], { kind: "table" }> }) {
+  return (
         <div className="preview-table-wrap">
           <table className="table preview-table" data-testid="preview-table">
             <thead>
@@ -27,11 +76,18 @@ function PreviewBody({ data, runId, node }: { data: OutputPreview; runId: string
             First {p.rows.length} rows{p.total_rows !== null ? ` of ${p.total_rows}` : ""} · {data.main}
           </div>
         </div>
-      );
+  );
+}
+
+function PreviewBody({ data }: { data: OutputPreview }) {
+  const p = data.preview;
+  switch (p.kind) {
+    case "table":
+      return <TablePreview data={data} p={p} />;
+    case "model":
+      return <ModelPreview model={p.model} />;
     case "image":
-      return data.main ? (
-        <img className="preview-image" alt={data.main} src={outputFileUrl(runId, node, data.port, data.main, true)} data-testid="preview-image" />
-      ) : null;
+      return null; // in the gallery
     case "metrics":
       return (
         <div className="metric-cards" data-testid="preview-metrics">
@@ -46,7 +102,7 @@ function PreviewBody({ data, runId, node }: { data: OutputPreview; runId: string
     case "other":
       return <div className="muted">{p.error ?? "No preview for this file type; download it below."}</div>;
     case "none":
-      return <div className="muted">Nothing to preview.</div>;
+      return (data.images ?? []).length ? null : <div className="muted">Nothing to preview.</div>;
   }
 }
 
@@ -72,7 +128,8 @@ export function OutputCard({ runId, node, port, output }: { runId: string; node:
       </div>
       {error && <div className="form-error">{error}</div>}
       {!data && !error && <div className="muted">Loading preview…</div>}
-      {data && <PreviewBody data={data} runId={runId} node={node} />}
+      {data && <PreviewBody data={data} />}
+      {data && <ImageGallery data={data} runId={runId} node={node} />}
       {data && data.files.length > 0 && (
         <details className="output-files" open={data.preview.kind === "other" || data.preview.kind === "none"}>
           <summary>{data.files.length} file{data.files.length === 1 ? "" : "s"}</summary>

@@ -17,6 +17,7 @@ import { statusLabel } from "../lib/labels";
 import { RunGraph } from "./RunGraph";
 import { RunTimeline } from "./RunTimeline";
 import { StepPanel } from "./StepPanel";
+import { RunSummary } from "./RunSummary";
 import "../runs.css";
 
 type Load = { status: "loading" } | { status: "ready" } | { status: "error"; message: string };
@@ -70,6 +71,7 @@ function ConnectionBadge() {
 
 function RunHeader({ id }: { id: string }) {
   const run = useRunStatusStore((s) => s.run);
+  const connection = useRunStatusStore((s) => s.connection);
   const navigate = useNavigate();
   const [busy, setBusy] = useState(false);
   const live = run !== null && !isTerminal(run.status);
@@ -92,11 +94,11 @@ function RunHeader({ id }: { id: string }) {
     }
   };
   return (
-    <div className="page-header run-header">
+    <div className="page-header run-header" data-connection={connection}>
       <div>
         <div className="crumbs"><Link to="/runs">Runs</Link> / {id}</div>
         <h1>
-          Run {id} <span className={`status status-${run.status}`} data-testid="run-status" data-status={run.status}>{statusLabel(run.status)}</span> <ConnectionBadge />
+          {run.name ? <>{run.name} <span className="muted">· Run {id}</span></> : <>Run {id}</>} <span className={`status status-${run.status}`} data-testid="run-status" data-status={run.status}>{statusLabel(run.status)}</span> <ConnectionBadge />
         </h1>
         <div className="run-facts muted">
           <span><Link to={`/pipelines/${run.pipeline}?version=${run.version}`} data-testid="run-pipeline-link">{run.pipeline_name} v{run.version}</Link></span>
@@ -138,6 +140,7 @@ export function RunPage() {
       ) : (
         <div className={`run-body${selected ? " with-panel" : ""}`}>
           <div className="run-main">
+            <RunSummary />
             <ReactFlowProvider>
               <RunGraph onSelect={onSelect} />
             </ReactFlowProvider>

@@ -1,6 +1,6 @@
 /** Run status by node id, separate from the canvas store; fed by hooks (socket, fetches). */
 import { create } from "zustand";
-import type { Run } from "../api/runs";
+import type { Run, RunLabel } from "../api/runs";
 import type { RunEvent } from "../lib/events";
 import { applyEvents, EMPTY_VIEW, fromSnapshot, mergeDetails, nodeStatus } from "./runView";
 import type { NodeStatus, RunView } from "./runView";
@@ -16,6 +16,8 @@ interface RunStatusState extends RunView {
   setRun(run: Run | null): void;
   applyFrame(events: readonly RunEvent[], lastSeq: number): void;
   mergeDetails(run: Run): void;
+  /** The run's name, description and tags changed (PATCH .../label/). */
+  setLabel(label: RunLabel): void;
   setConnection(connection: Connection, error?: string | null): void;
 }
 
@@ -43,6 +45,10 @@ export const useRunStatusStore = create<RunStatusState>()((set, get) => ({
   mergeDetails(run) {
     if (get().run?.id !== run.id) return;
     set(mergeDetails(get(), run));
+  },
+  setLabel(label) {
+    const run = get().run;
+    if (run) set({ run: { ...run, ...label } });
   },
   setConnection(connection, error = null) {
     set({ connection, connectionError: error });
