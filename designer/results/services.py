@@ -13,7 +13,7 @@ EMPTY: dict[str, Any] = {"name": "", "description": "", "tags": {}}
 def run_label_data(run: Run) -> dict[str, Any]:
     """The run's name, description and tags ("" and {} when never set)."""
     try:
-        label = run.label  # type: ignore[attr-defined]
+        label = run.label
     except RunLabel.DoesNotExist:
         return dict(EMPTY)
     return {"name": label.name, "description": label.description, "tags": label.tags}
