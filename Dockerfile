@@ -14,6 +14,17 @@ RUN npm run build
 
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 CONVEYOR_HOME=/data
+# The step sandbox (docs/security.md). The image runs as an unprivileged user, so bwrap
+# needs user namespaces inside the container: Docker's default seccomp and AppArmor
+# profiles refuse them, and its masked /proc paths stop a fresh /proc mount. Run with
+#   --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
+#   --security-opt systempaths=unconfined
+# (or a seccomp profile that allows unshare/clone with CLONE_NEWUSER). Without them the
+# server says at start-up and in the UI that the sandbox cannot start, and refuses runs
+# of non-staff users unless CONVEYOR_ALLOW_UNSANDBOXED=1.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends bubblewrap \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 conveyor && mkdir /data && chown conveyor /data
 WORKDIR /app
 COPY pyproject.toml README.md ./
