@@ -56,7 +56,10 @@ def _staff_only(request: Request) -> None:
 
 class DatastoreCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
-    root = serializers.CharField(max_length=1000, help_text="absolute folder on the server")
+    # The metaclass pops declared fields, so this never shadows Field.root at run time.
+    root = serializers.CharField(  # type: ignore[assignment]
+        max_length=1000, help_text="absolute folder on the server"
+    )
     description = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 

@@ -32,9 +32,10 @@ class Command(BaseCommand):
                 )
                 self.stdout.write(f"datastore {name!r} registered")
             else:
-                datastore = Datastore.objects.filter(name=name).first()
-                if datastore is None:
+                found = Datastore.objects.filter(name=name).first()
+                if found is None:
                     raise CommandError(f"no datastore {name!r}; give its ROOT to register it")
+                datastore = found
             for username in options["user"]:
                 user = get_user_model().objects.filter(username=username).first()
                 if user is None:
