@@ -64,6 +64,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Body size and JSON depth of /api/ requests, before CSRF and the views (docs/security.md).
+    "designer.api.middleware.ApiRequestLimitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -149,6 +151,14 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "designer.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "designer.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # Proxies in front of the server: 0 means X-Forwarded-For is never trusted for the
+    # client address (sign-in throttling counts per address).
+    "NUM_PROXIES": env_int("CONVEYOR_NUM_PROXIES", 0, minimum=0, maximum=10),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -281,6 +291,42 @@ CHANNEL_LAYERS = {
         {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [CHANNELS_URL]}}
         if CHANNELS_URL
         else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    )
+}
+
+# Input limits and sign-in throttling (docs/security.md).
+MAX_JSON_DEPTH = env_int("CONVEYOR_MAX_JSON_DEPTH", 64, minimum=8, maximum=512)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("CONVEYOR_MAX_BODY_BYTES", 5 * 1024 * 1024, minimum=65536)
+
+
+def _rate(name: str, default: str) -> str:
+    value = env_str(name, default)
+    count, _, period = value.partition("/")
+    if not (count.isascii() and count.isdigit() and int(count) > 0 and period in tuple("smhd")):
+        raise ImproperlyConfigured(f"{name}={value!r} must be N/s, N/m, N/h or N/d")
+    return value
+
+
+# Failed attempts allowed per window before a 429: per account and per client address.
+SIGNIN_THROTTLE_RATES = {
+    "signin_account": _rate("CONVEYOR_SIGNIN_RATE_ACCOUNT", "10/h"),
+    "signin_address": _rate("CONVEYOR_SIGNIN_RATE_ADDRESS", "30/h"),
+    "token_address": _rate("CONVEYOR_TOKEN_FAILURE_RATE", "30/h"),
+}
+# The throttle counts live in the cache: one process in embedded mode (local memory is
+# enough), shared Redis in scale-out so every web process sees the same counts.
+_CACHE_URL = env_url("CONVEYOR_CACHE_URL", ("redis", "rediss")) or CHANNELS_URL
+if _CACHE_URL is None and BROKER_URL and BROKER_URL.startswith("redis"):
+    _CACHE_URL = BROKER_URL
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _CACHE_URL,
+            "KEY_PREFIX": "conveyor",
+        }
+        if _CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
 

@@ -161,6 +161,17 @@ def outsider_api(outsider: object) -> object:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache(settings: object, request: pytest.FixtureRequest) -> None:
+    """A cache of its own per test: sign-in throttle counts never leak between tests."""
+    settings.CACHES = {  # type: ignore[attr-defined]
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"test-{id(request)}",
+        }
+    }
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: object) -> None:
     """Personas are created in most database tests; a slow hasher only costs time there."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]

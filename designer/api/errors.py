@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.db import DataError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -45,6 +50,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # past 64 bits): the request is at fault, so it is a 400, not a 500.
         message = "The request holds a value the database cannot store or compare."
         return Response(error_body("invalid_value", message), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, RequestDataTooBig):
+        message = "The request body is larger than the limit."
+        return Response(error_body("too_large", message), status=413)
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        message = "The request has too many fields or files."
+        return Response(error_body("too_many_fields", message), status=400)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, PermissionDenied):

@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from designer.api.strict import StrictFields
 from designer.pipelines.models import Pipeline, PipelineVersion
 from designer.registry.models import Component, ComponentVersion
 from designer.registry.policies import component_owner
@@ -111,7 +112,7 @@ class SpecTextField(serializers.Field):
         return value
 
 
-class ComponentUploadSerializer(serializers.Serializer):
+class ComponentUploadSerializer(StrictFields):
     spec = SpecTextField(
         required=False,
         help_text="The component YAML, as text or as an uploaded file (`-F spec=@component.yml`).",
@@ -212,33 +213,37 @@ class PipelineDetailSerializer(PipelineSerializer):
         return PipelineVersionSerializer(version).data if version else None
 
 
-class PipelineCreateSerializer(serializers.Serializer):
+class PipelineCreateSerializer(StrictFields):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     document = DocumentField(required=False)
     message = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
 
 
-class VersionSaveSerializer(serializers.Serializer):
+class VersionSaveSerializer(StrictFields):
     document = DocumentField()
     message = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
 
 
-class CloneSerializer(serializers.Serializer):
+class CloneSerializer(StrictFields):
     name = serializers.CharField(max_length=200)
     version = serializers.IntegerField(required=False, min_value=1)
 
 
-class ValidateSerializer(serializers.Serializer):
+class ValidateSerializer(StrictFields):
     document = serializers.JSONField()
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class TokenRequestSerializer(StrictFields):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"})
     name = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
 
 
-class LoginSerializer(serializers.Serializer):
+class LoginSerializer(StrictFields):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"})
+
+
+class ArchiveSerializer(StrictFields):
+    archived = serializers.BooleanField(required=False, default=True)

@@ -26,6 +26,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import InMemoryChannelLayer
 
+from designer.core.jsonsafe import json_loads
 from designer.engine.models import Run, RunEvent
 from designer.engine.selectors import run_for_user
 from designer.live.auth import accepted_subprotocol
@@ -34,8 +35,13 @@ from designer.live.publish import group_name, relay
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+MAX_RUN_ID = 2**63 - 1
 LOG_INTERVAL = 0.1  # seconds between two frames that carry only log lines
 CATCH_UP_INTERVAL = 5.0
+MAX_MESSAGE_BYTES = 4096  # what a client may send in one message
+MAX_MESSAGE_DEPTH = 8
+CLOSE_TOO_BIG = 1009  # RFC 6455: message too big
 REPLAY_CHUNK = 500
 
 
@@ -74,6 +80,10 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.run_id = int(self.scope["url_route"]["kwargs"]["run_id"])
         self.last = None
+        if self.run_id > MAX_RUN_ID:  # past the database's integers: no such run
+            await self.accept(accepted_subprotocol(self.scope))
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
         self.held: list[dict[str, Any]] = []
         self.outbox = Outbox()
         self.send_lock = asyncio.Lock()
@@ -107,6 +117,22 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
             self.flush_timer.cancel()
         if self.catch_up_task is not None:
             self.catch_up_task.cancel()
+
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
+    ) -> None:
+        # Client messages are tiny ({"type": "hello", "after": N}): parse with limits, and
+        # answer a bad one with an error frame instead of dropping the connection with a 500.
+        data = text_data if text_data is not None else bytes_data or b""
+        if len(data) > MAX_MESSAGE_BYTES:
+            await self.close(code=CLOSE_TOO_BIG)
+            return
+        try:
+            content = json_loads(data, max_depth=MAX_MESSAGE_DEPTH)
+        except ValueError as exc:
+            await self.send_json({"type": "error", "code": "parse_error", "message": str(exc)})
+            return
+        await self.receive_json(content)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):

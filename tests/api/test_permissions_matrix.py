@@ -301,9 +301,10 @@ WS_EXPECTED = {RUN_SOCKET: ("accepted", 4403, "accepted")}
 
 
 def test_every_websocket_route_has_a_row_in_the_permission_table() -> None:
-    from designer.live.routing import websocket_urlpatterns
+    # NOT_FOUND_PATTERN: any other path, closed with 4404.
+    from designer.live.routing import NOT_FOUND_PATTERN, websocket_urlpatterns
 
-    assert {str(p.pattern) for p in websocket_urlpatterns} == set(WS_EXPECTED)
+    assert {str(p.pattern) for p in websocket_urlpatterns} == {*WS_EXPECTED, NOT_FOUND_PATTERN}
 
 
 @pytest.mark.django_db(transaction=True)

@@ -19,6 +19,7 @@ from designer.api.errors import ApiError
 from designer.api.serializers import LoginSerializer, TokenRequestSerializer
 from designer.core.models import ApiToken
 from designer.core.selectors import tokens_visible_to
+from designer.core.throttling import failed, signin_check
 
 
 def _user_json(user: Any) -> dict[str, Any]:
@@ -29,8 +30,10 @@ def _credentials(request: Request, serializer_class: type) -> tuple[Any, dict[st
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     data = serializer.validated_data
+    windows = signin_check(request, data["username"])  # 429 while this account is guessed at
     user = authenticate(request, username=data["username"], password=data["password"])
     if user is None:
+        failed(windows)
         raise ApiError(400, "invalid_credentials", "Wrong username or password.")
     return user, data
 

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from designer.api.errors import ApiError
+from designer.api.strict import StrictFields
 from designer.datastores.models import Access, Datastore
 from designer.datastores.policies import datastore_access, datastores_for_user
 from designer.datastores.services import (
@@ -54,7 +55,7 @@ def _staff_only(request: Request) -> None:
         raise ApiError(403, "permission_denied", "Only staff register and grant datastores.")
 
 
-class DatastoreCreateSerializer(serializers.Serializer):
+class DatastoreCreateSerializer(StrictFields):
     name = serializers.CharField(max_length=100)
     # The metaclass pops declared fields, so this never shadows Field.root at run time.
     root = serializers.CharField(  # type: ignore[assignment]
@@ -63,7 +64,7 @@ class DatastoreCreateSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class GrantSerializer(serializers.Serializer):
+class GrantSerializer(StrictFields):
     user = serializers.CharField(required=False, max_length=150, help_text="a username")
     group = serializers.CharField(required=False, max_length=150, help_text="a group name")
     access = serializers.ChoiceField(choices=Access.values, default=Access.READ)

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from designer.api.errors import ApiError
 from designer.api.pagination import Pagination
 from designer.api.serializers import (
+    ArchiveSerializer,
     CloneSerializer,
     PipelineCreateSerializer,
     PipelineDetailSerializer,
@@ -153,7 +154,9 @@ class PipelineArchiveView(APIView):
     def post(self, request: Request, pipeline_id: int) -> Response:
         pipeline = pipeline_or_404(pipeline_id, request.user)
         _check_can_edit(request, pipeline)
-        archived = str(request.data.get("archived", True)).lower() not in {"false", "0", "no"}
+        body = ArchiveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)  # `archived` must be a boolean
+        archived = body.validated_data["archived"]
         return Response(
             PipelineSerializer(pipeline_archive(pipeline=pipeline, archived=archived)).data
         )

@@ -9,13 +9,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from designer.api.strict import StrictFields
 from designer.api.views.runs import run_or_404
 from designer.results.services import run_label_data, run_label_update
 
 TAGS_MAX = 50
 
 
-class RunLabelSerializer(serializers.Serializer):
+class RunLabelSerializer(StrictFields):
     name = serializers.CharField(required=False, allow_blank=True, max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     tags = serializers.DictField(

@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 
 from designer.api.errors import ApiError
 from designer.api.pagination import Pagination
+from designer.api.strict import StrictFields
 from designer.datastores.answers import step_inputs_public
 from designer.engine.artifacts import UnsafePathError, safe_resolve
 from designer.engine.idempotency import (
@@ -45,7 +46,7 @@ TAIL_MAX_BYTES = 64 * 1024
 EVENTS_MAX = 1000
 
 
-class RunSubmitSerializer(serializers.Serializer):
+class RunSubmitSerializer(StrictFields):
     pipeline = serializers.IntegerField()
     version = serializers.IntegerField(required=False, min_value=1)
     inputs = serializers.DictField(required=False, default=dict)

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from designer.api.errors import ApiError
 from designer.api.serializers import PipelineDetailSerializer
+from designer.api.strict import StrictFields
 from designer.pipelines.models import PipelineTemplate
 from designer.pipelines.samples import template_instantiate
 from designer.pipelines.services import PipelineNameTaken
@@ -23,7 +24,7 @@ class TemplateSerializer(serializers.ModelSerializer):
         fields = ["slug", "name", "description", "node_count"]
 
 
-class InstantiateSerializer(serializers.Serializer):
+class InstantiateSerializer(StrictFields):
     name = serializers.CharField(
         max_length=200,
         required=False,

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from designer.api.errors import ApiError
 from designer.api.serializers import PipelineDetailSerializer
+from designer.api.strict import StrictFields
 from designer.api.views.pipelines import pipeline_or_404, version_or_404
 from designer.datastores.policies import datasets_for_user
 from designer.datastores.services import dataset_public, dataset_record
@@ -33,7 +34,7 @@ from designer.registry.store import ArchiveError
 YAML_MAX_BYTES = 1024 * 1024
 
 
-class ImportSerializer(serializers.Serializer):
+class ImportSerializer(StrictFields):
     pipeline = serializers.FileField(required=False, help_text="the pipeline job YAML file")
     yaml = serializers.CharField(required=False, trim_whitespace=False, help_text="or its text")
     bundle = serializers.FileField(
@@ -47,7 +48,7 @@ class ImportSerializer(serializers.Serializer):
         return attrs
 
 
-class DatasetUploadSerializer(serializers.Serializer):
+class DatasetUploadSerializer(StrictFields):
     file = serializers.FileField()
 
 
