@@ -2,6 +2,7 @@
 
 python -m tests.faults.driver setup                      -> {"ok": true}
 python -m tests.faults.driver submit NAME DOC_JSON COUNT -> {"runs": [ids]}
+python -m tests.faults.driver token                      -> {"token": key}
 """
 
 from __future__ import annotations
@@ -30,7 +31,17 @@ def submit(name: str, doc_json: str, count: str) -> dict[str, Any]:
     return {"runs": [base.submit(name, doc_json, settings)["run"] for _ in range(int(count))]}
 
 
+def token() -> dict[str, Any]:
+    """An API token for the driver's user (the web burst test signs in with it)."""
+    from django.contrib.auth import get_user_model
+
+    from designer.core.models import ApiToken
+
+    _, key = ApiToken.issue(user=get_user_model().objects.get(username="scale"), name="faults")
+    return {"token": key}
+
+
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
-    result = {"setup": setup, "submit": submit}[command](*args)
+    result = {"setup": setup, "submit": submit, "token": token}[command](*args)
     print(json.dumps(result))
