@@ -146,9 +146,9 @@ def world(
     from designer.datastores.services import dataset_record, datastore_create, datastore_grant
     from designer.engine.models import Run
     from designer.engine.submit import run_submit
+    from designer.environments.services import environment_create
     from designer.pipelines.datasets import dataset_store_upload
     from designer.pipelines.models import PipelineTemplate
-    from designer.environments.services import environment_create
     from designer.registry.services import component_register
 
     code = tmp_path / "code"
