@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -290,7 +291,8 @@ def etc_files_write(folder: Path, who: Identity, home: str = "/nonexistent") -> 
     )
     group = "root:x:0:\n" + (f"conveyor:x:{who.gid}:\n" if who.gid != 0 else "")
     for name, text in (("passwd", passwd), ("group", group)):
-        temporary = folder / f".{name}.{os.getpid()}"
+        # Per thread too: worker threads write these on their first steps at once.
+        temporary = folder / f".{name}.{os.getpid()}.{threading.get_ident()}"
         temporary.write_text(text)
         temporary.chmod(0o644)
         temporary.replace(folder / name)
