@@ -301,7 +301,7 @@ def steps_requeue_lost(*, broker: dramatiq.Broker | None = None) -> int:
                 run_id,
                 step_id,
                 node_id,
-                send_after.isoformat(),
+                send_after,
                 "the broker does not hold it" if held is not None else "not started yet",
             )
             sends.append((step_id, queue))

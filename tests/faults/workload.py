@@ -31,9 +31,12 @@ SHAPE: dict[str, tuple[str | None, str | None]] = {
 }
 
 
-def document(seconds: float) -> dict[str, Any]:
+Shape = dict[str, tuple[str | None, str | None]]
+
+
+def document(seconds: float, shape: Shape = SHAPE) -> dict[str, Any]:
     nodes, edges = [], []
-    for node_id, ups in SHAPE.items():
+    for node_id, ups in shape.items():
         inputs = {"text": {"value": node_id}, "seconds": {"value": seconds}}
         nodes.append({"id": node_id, "component": "f_work@1", "inputs": inputs})
         for port, upstream in zip(("left", "right"), ups, strict=True):
@@ -51,17 +54,17 @@ def document(seconds: float) -> dict[str, Any]:
     }
 
 
-def expected_text(node_id: str) -> str:
-    left, right = SHAPE[node_id]
+def expected_text(node_id: str, shape: Shape = SHAPE) -> str:
+    left, right = shape[node_id]
     text = node_id + "\n"
     for upstream in (left, right):
         if upstream is not None:
-            text += expected_text(upstream)
+            text += expected_text(upstream, shape)
     return text
 
 
-def submit(cluster: Cluster, runs: int, seconds: float) -> list[int]:
-    doc = json.dumps(document(seconds))
+def submit(cluster: Cluster, runs: int, seconds: float, shape: Shape = SHAPE) -> list[int]:
+    doc = json.dumps(document(seconds, shape))
     return list(cluster.driver("submit", "faults", doc, str(runs))["runs"])
 
 
@@ -106,7 +109,9 @@ class Outcome:
     claims: dict[tuple[int, str, int], int] = field(default_factory=dict)
     stall: float = 0.0
 
-    def assert_correct(self, artifacts: Path, *, retried: frozenset[Any] = frozenset()) -> None:
+    def assert_correct(
+        self, artifacts: Path, *, retried: frozenset[Any] = frozenset(), shape: Shape = SHAPE
+    ) -> None:
         """Every run completed with correct outputs; each attempt was claimed once; only
         the `retried` steps (run, node) ran more than one attempt."""
         failed = {k: v["error"] for k, v in self.steps.items() if v["status"] != "Completed"}
@@ -114,7 +119,7 @@ class Outcome:
         for (run, node), step in self.steps.items():
             assert step["status"] == "Completed", (run, node, step)
             text = (artifacts / step["outputs"]["out"]["path"] / "text.txt").read_text()
-            assert text == expected_text(node), (run, node, text)
+            assert text == expected_text(node, shape), (run, node, text)
             if (run, node) not in retried:
                 assert step["attempt"] == 1, f"step {node} of run {run} ran again: {step}"
         duplicated = {key: n for key, n in self.claims.items() if n != 1}
