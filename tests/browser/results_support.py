@@ -86,9 +86,25 @@ command: sleep ${{inputs.seconds}}; echo done > ${{outputs.out}}/done.txt
 """
 
 
+CHECK = """
+name: results_check
+version: "1"
+type: command
+is_deterministic: true
+inputs:
+  data: {type: uri_folder}
+  ok: {type: string, default: "no"}
+outputs:
+  out: {type: uri_folder}
+command: >-
+  if [ ${{inputs.ok}} != yes ]; then echo "check failed: ok is not yes" >&2; exit 3; fi;
+  cp ${{inputs.data}}/data.csv ${{outputs.out}}/data.csv
+"""
+
+
 def register(api: Api) -> None:
-    """Publish the three components once per server (a second publish is refused: fine)."""
-    for spec in (RESULTS, CONSUME, SLOW):
+    """Publish the components once per server (a second publish is refused: fine)."""
+    for spec in (RESULTS, CONSUME, SLOW, CHECK):
         try:
             api.post("/api/components/", {"spec": spec})
         except AssertionError as exc:

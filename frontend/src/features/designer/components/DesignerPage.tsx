@@ -16,7 +16,9 @@ import { useFitAll } from "../hooks/useFitAll";
 import { clonePipeline, createPipeline, fetchPipeline, fetchVersion, saveVersion, validateDocument } from "../../pipelines/api/pipelines";
 import { fetchSpecs } from "../../components/api/components";
 import { fetchMeta } from "../../meta/api/meta";
-import { submitRun } from "../../runs/api/runs";
+import { fetchRun, submitRun } from "../../runs/api/runs";
+import type { Run } from "../../runs/api/runs";
+import { upstreamOf } from "../../../lib/graph";
 import { emptyDocument } from "../../../lib/document";
 import { errorMessage } from "../../../lib/api";
 import { toast } from "../../../components/toastStore";
@@ -32,6 +34,21 @@ async function loadDocument(doc: PipelineDocument, opts: { pipelineId: string | 
   useCanvasStore.getState().load(doc, opts);
 }
 
+/** What a resubmission from a run will reuse: its completed steps upstream of the fixed node. */
+function ReuseNote({ run, node }: { run: Run; node: string | null }) {
+  const edges = useCanvasStore((s) => s.edges);
+  const done = new Set((run.steps ?? []).filter((st) => st.status === "Completed").map((st) => st.node));
+  const upstream = node ? [...upstreamOf(node, edges)].filter((n) => done.has(n)).sort() : [];
+  return (
+    <p>
+      Inputs are filled in from <strong>run {run.id}</strong>.{" "}
+      {node && (upstream.length
+        ? <>Its completed steps upstream of <code>{node}</code> ({upstream.map((n, i) => <span key={n}>{i ? ", " : ""}<code>{n}</code></span>)}) are reused, not run again, as long as they are unchanged.</>
+        : <>Nothing upstream of <code>{node}</code> completed in that run, so every step runs.</>)}
+    </p>
+  );
+}
+
 function DesignerInner() {
   const { id } = useParams();
   const pipelineId = id && id !== "new" ? id : null;
@@ -39,6 +56,12 @@ function DesignerInner() {
   // ?version=N opens that version (read-only unless it is the latest): a run links to it.
   const [search] = useSearchParams();
   const wanted = Number(search.get("version")) || null;
+  // From a run: ?edit=1 opens its version editable, from_run pre-fills the submit dialog with
+  // the run's inputs, node selects a (failed) step's node.
+  const editable = search.get("edit") === "1";
+  const fromRunId = search.get("from_run");
+  const focusNode = search.get("node");
+  const [fromRun, setFromRun] = useState<Run | null>(null);
   const [load, setLoad] = useState<LoadState>({ status: "loading" });
   const [latest, setLatest] = useState<number | null>(null);
   const [dialog, setDialog] = useState<null | "save" | "submit">(null);
@@ -75,8 +98,16 @@ function DesignerInner() {
         if (cancelled) return;
         const shown = older ?? p.latest;
         const doc = shown?.document ?? emptyDocument(p.name);
-        await loadDocument(doc, { pipelineId: String(p.id), version: shown?.number ?? null, readOnly: older !== null });
+        if (older && editable) {
+          // The run's version, to edit: saving it makes a new version after the latest.
+          await loadDocument(doc, { pipelineId: String(p.id), version: p.latest?.number ?? null, readOnly: false });
+          useCanvasStore.setState({ savedRev: -1 });
+        } else {
+          await loadDocument(doc, { pipelineId: String(p.id), version: shown?.number ?? null, readOnly: older !== null });
+        }
         if (shown && !shown.is_valid && shown.errors?.length) useCanvasStore.getState().setValidation(shown.errors);
+        if (focusNode) useCanvasStore.getState().selectNode(focusNode);
+        setFromRun(fromRunId ? await fetchRun(fromRunId).catch(() => null) : null);
         setLatest(p.latest?.number ?? null);
       }
       if (!cancelled) setLoad({ status: "ready" });
@@ -84,7 +115,7 @@ function DesignerInner() {
     return () => {
       cancelled = true;
     };
-  }, [pipelineId, wanted]);
+  }, [pipelineId, wanted, editable, fromRunId, focusNode]);
 
   const openSave = useCallback(() => {
     const s = useCanvasStore.getState();
@@ -190,12 +221,27 @@ function DesignerInner() {
     }
   };
 
-  const submit = async (inputs: Record<string, Primitive>) => {
+  const submit = async (inputs: Record<string, Primitive>, message?: string) => {
     const s = useCanvasStore.getState();
     if (!s.pipelineId || s.version === null) return;
     setBusy(true);
     try {
-      const run = await submitRun({ pipeline: s.pipelineId, version: s.version, inputs, settings: {} });
+      let version = s.version;
+      if (s.rev !== s.savedRev) {
+        // Submit saves too: the edits become a new version, and that version runs.
+        const v = await saveVersion(s.pipelineId, { document: s.toDocument(), message: message?.trim() || "Saved to submit" });
+        useCanvasStore.getState().markSaved({ version: v.number });
+        setLatest(v.number);
+        version = v.number;
+        if (!v.is_valid) {
+          useCanvasStore.getState().setValidation(v.errors);
+          setShowProblems(true);
+          toast.error(`Saved version ${v.number}, but it has problems: fix them to submit`);
+          setDialog(null);
+          return;
+        }
+      }
+      const run = await submitRun({ pipeline: s.pipelineId, version, inputs, settings: {} });
       setDialog(null);
       navigate(`/runs/${run.id}`);
     } catch (e) {
@@ -233,7 +279,8 @@ function DesignerInner() {
       </div>
       {dialog === "save" && <SaveDialog isNew={!pipelineId} busy={busy} onSave={save} onClose={() => setDialog(null)} />}
       {dialog === "submit" && (
-        <SubmitDialog inputs={useCanvasStore.getState().meta.inputs} version={version} busy={busy} onSubmit={submit} onClose={() => setDialog(null)} />
+        <SubmitDialog inputs={useCanvasStore.getState().meta.inputs} version={version} busy={busy} onSubmit={submit} onClose={() => setDialog(null)}
+          initial={fromRun?.inputs} saveFirst={dirty} note={fromRun ? <ReuseNote run={fromRun} node={focusNode} /> : null} />
       )}
       {blocker.state === "blocked" && (
         <Dialog title="Leave without saving?" onClose={() => blocker.reset()} testId="leave-dialog"

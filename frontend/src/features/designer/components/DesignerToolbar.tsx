@@ -59,7 +59,7 @@ export function DesignerToolbar({ pipelineId, latestVersion, busy, onSave, onVal
       </div>
       <div className="tb-group">
         <button className="tb-btn primary" onClick={onSave} disabled={busy || readOnly} title="Save a new version (Ctrl+S)" data-testid="btn-save"><Icon name="save" /> <span>Save</span></button>
-        <button className="tb-btn accent" onClick={onSubmit} disabled={busy || !pipelineId || dirty || readOnly} title={dirty ? "Save before submitting" : "Submit a run"} data-testid="btn-submit"><Icon name="play" /> <span>Submit</span></button>
+        <button className="tb-btn accent" onClick={onSubmit} disabled={busy || !pipelineId || readOnly} title={dirty ? "Save a new version and submit it" : "Submit a run"} data-testid="btn-submit"><Icon name="play" /> <span>Submit</span></button>
       </div>
     </div>
   );

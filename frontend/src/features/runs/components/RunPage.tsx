@@ -1,7 +1,10 @@
 import { useCallback, useEffect, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { ReactFlowProvider } from "@xyflow/react";
-import { cancelRun, fetchRun, rerunRun } from "../api/runs";
+import { cancelRun, fetchRun, rerunRun, submitRun } from "../api/runs";
+import { Dialog } from "../../../components/Dialog";
+import { SubmitDialog } from "../../designer/components/SubmitDialog";
+import type { Primitive } from "../../../lib/types";
 import { useRunStatusStore } from "../store/runStatusStore";
 import { isTerminal } from "../store/runView";
 import { useRunSocket } from "../hooks/useRunSocket";
@@ -74,25 +77,31 @@ function RunHeader({ id }: { id: string }) {
   const connection = useRunStatusStore((s) => s.connection);
   const navigate = useNavigate();
   const [busy, setBusy] = useState(false);
+  const [ask, setAsk] = useState<null | "cancel" | "rerun" | "inputs">(null);
   const live = run !== null && !isTerminal(run.status);
   const now = useNow(live);
   if (!run) return null;
-  const act = async (what: "cancel" | "rerun") => {
+  const act = async (what: "cancel" | "rerun" | "inputs", inputs?: Record<string, Primitive>) => {
     setBusy(true);
     try {
       if (what === "cancel") {
         await cancelRun(id);
         toast.success("Cancel requested");
-      } else {
+      } else if (what === "rerun") {
         const next = await rerunRun(id);
         navigate(`/runs/${next.id}`);
+      } else {
+        const next = await submitRun({ pipeline: run.pipeline, version: run.version, inputs: inputs ?? {}, settings: {} });
+        navigate(`/runs/${next.id}`);
       }
+      setAsk(null);
     } catch (e) {
       toast.error(errorMessage(e));
     } finally {
       setBusy(false);
     }
   };
+  const editUrl = `/pipelines/${run.pipeline}?version=${run.version}&edit=1&from_run=${run.id}`;
   return (
     <div className="page-header run-header" data-connection={connection}>
       <div>
@@ -111,11 +120,33 @@ function RunHeader({ id }: { id: string }) {
         {run.error && <div className="form-error">{run.error}</div>}
       </div>
       <div className="page-actions">
-        <button className="btn" disabled={!live || busy || run.cancel_requested} onClick={() => void act("cancel")} data-testid="btn-cancel">
+        <button className="btn" disabled={!live || busy || run.cancel_requested} onClick={() => setAsk("cancel")} data-testid="btn-cancel">
           {run.cancel_requested && live ? "Canceling…" : "Cancel"}
         </button>
-        <button className="btn btn-primary" disabled={busy} onClick={() => void act("rerun")} data-testid="btn-rerun">Rerun</button>
+        <Link className="btn" to={editUrl} data-testid="btn-edit-resubmit" title="Open this run's version in the designer, its inputs filled in">Edit and resubmit</Link>
+        <button className="btn" disabled={busy} onClick={() => setAsk("inputs")} data-testid="btn-rerun-inputs">Rerun with new inputs</button>
+        <button className="btn btn-primary" disabled={busy} onClick={() => setAsk("rerun")} data-testid="btn-rerun">Rerun</button>
       </div>
+      {(ask === "cancel" || ask === "rerun") && (
+        <Dialog title={ask === "cancel" ? `Cancel run ${run.id}?` : `Rerun run ${run.id}?`} onClose={() => setAsk(null)} testId="confirm-dialog"
+          footer={<>
+            <button className="btn" onClick={() => setAsk(null)}>{ask === "cancel" ? "Keep running" : "Back"}</button>
+            <button className={`btn ${ask === "cancel" ? "btn-danger" : "btn-primary"}`} disabled={busy} onClick={() => void act(ask)} data-testid="btn-confirm">
+              {ask === "cancel" ? "Cancel the run" : "Rerun"}
+            </button>
+          </>}>
+          <p>
+            {ask === "cancel"
+              ? "Running steps are stopped and the steps not started yet are skipped. This cannot be undone."
+              : `A new run of ${run.pipeline_name} version ${run.version} with the same inputs and settings starts. Unchanged steps are reused.`}
+          </p>
+        </Dialog>
+      )}
+      {ask === "inputs" && (
+        <SubmitDialog inputs={useCanvasStore.getState().meta.inputs} version={run.version} busy={busy} initial={run.inputs}
+          note={<p>Inputs are filled in from <strong>run {run.id}</strong>; change what you need.</p>}
+          onSubmit={(values) => void act("inputs", values)} onClose={() => setAsk(null)} />
+      )}
     </div>
   );
 }

@@ -30,6 +30,7 @@ function InputSource({ node, port, value }: { node: string; port: string; value:
 /** The panel of one step: live log, parameters, cache key and reason, outputs with previews. */
 export function StepPanel({ runId, node, onClose }: { runId: string; node: string; onClose: () => void }) {
   const step = useRunStatusStore((s) => s.steps[node]);
+  const run = useRunStatusStore((s) => s.run);
   const [tab, setTab] = useState<Tab>("log");
   if (!step) return null;
   const status = nodeStatus(step);
@@ -45,6 +46,15 @@ export function StepPanel({ runId, node, onClose }: { runId: string; node: strin
         <button className="icon-btn" onClick={onClose} aria-label="Close">×</button>
       </div>
       {step.error && <pre className="step-error">{step.error}</pre>}
+      {status === "Failed" && run && (
+        <div className="step-fix">
+          <Link className="btn btn-sm btn-primary" data-testid="btn-open-in-designer"
+            to={`/pipelines/${run.pipeline}?version=${run.version}&edit=1&from_run=${run.id}&node=${encodeURIComponent(node)}`}>
+            Open in designer
+          </Link>
+          <span className="muted small">Fix this step there; the rerun reuses what completed upstream.</span>
+        </div>
+      )}
       <div className="tabs">
         {(["log", "details", "outputs"] as const).map((t) => (
           <button key={t} className={`tab${tab === t ? " active" : ""}`} onClick={() => setTab(t)} data-testid={`tab-${t}`}>
