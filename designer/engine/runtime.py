@@ -18,10 +18,13 @@ group with `setsid`.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
+import shutil
 import sys
+import tempfile
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -39,7 +42,7 @@ from designer.engine.sandbox import (
     PoolPolicy,
     SandboxStatus,
     bwrap_argv,
-    etc_files_write,
+    etc_write,
     identity,
     sandbox_probe,
 )
@@ -187,7 +190,7 @@ def step_run(
         mounts = Mounts(
             read_only=(dirs.work, *_environment_paths(environment), *inputs),
             read_write=(dirs.outputs, dirs.home, dirs.tmp),
-            etc_dir=_etc_dir(who),
+            etc_dir=_etc_dir(who, policy.network),
             work_dir=dirs.work,
             devices=policy.devices,
         )
@@ -241,18 +244,24 @@ def _hand_over(dirs: StepDirs, who: Identity) -> None:
         os.chown(folder, who.uid, who.gid, follow_symlinks=False)
 
 
-_etc_written: dict[tuple[int, int], Path] = {}
+_etc_written: dict[tuple[int, int, bool], Path] = {}
+_etc_lock = threading.Lock()
 
 
-def _etc_dir(who: Identity) -> Path:
-    key = (who.uid, who.gid)
-    folder = _etc_written.get(key)
-    if folder is None or not (folder / "group").exists():
-        runtime = Path(settings.CONVEYOR_HOME) / "runtime"
-        runtime.mkdir(mode=0o700, exist_ok=True)
-        folder = etc_files_write(runtime / f"etc-{who.uid}-{who.gid}", who)
-        _etc_written[key] = folder
-    return folder
+def _etc_dir(who: Identity, network: bool) -> Path:
+    """This process's generated /etc for steps (made on first use, removed at exit), so a
+    restart picks up changes such as a new ld.so.cache."""
+    key = (who.uid, who.gid, network)
+    with _etc_lock:
+        folder = _etc_written.get(key)
+        if folder is None or not folder.is_dir():
+            runtime = Path(settings.CONVEYOR_HOME) / "runtime"
+            runtime.mkdir(mode=0o700, exist_ok=True)
+            folder = Path(tempfile.mkdtemp(prefix="etc-", dir=runtime))
+            etc_write(folder, who, network=network)
+            atexit.register(shutil.rmtree, folder, ignore_errors=True)
+            _etc_written[key] = folder
+        return folder
 
 
 class _GpuSlots:

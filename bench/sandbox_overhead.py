@@ -1,0 +1,172 @@
+"""What the step sandbox costs per step (embedded mode, SQLite, in-process broker).
+
+python bench/sandbox_overhead.py [--repeat 5] [--launches 40]
+
+1. Launches alone: `bash -c "python -c pass"` started directly and started through the
+   sandbox's bwrap command line (same environment, limits line included), medians.
+2. chain-50 through the engine with the sandbox on and off (off: bwrap pointed at a
+   missing path with CONVEYOR_ALLOW_UNSANDBOXED, the staff path), both against the same
+   `python -c pass` floor. Cases alternate so that load from other processes on the
+   machine hits both alike; medians of --repeat runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+HOME = tempfile.mkdtemp(prefix="conveyor-bench-")
+os.environ.update(CONVEYOR_HOME=HOME, CONVEYOR_LOG_LEVEL="WARNING")
+os.environ.pop("DATABASE_URL", None)
+os.environ.pop("CONVEYOR_BROKER_URL", None)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "designer.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+
+from bench.common import COMPONENTS, chain, floor_seconds, report  # noqa: E402
+from bench.engine_embedded import Finished, timed  # noqa: E402
+from designer.engine.artifacts import ArtifactStore  # noqa: E402
+from designer.engine.runtime import sandbox_status, step_identity  # noqa: E402
+from designer.engine.sandbox import Mounts, bwrap_argv, etc_write  # noqa: E402
+from designer.engine.worker import embedded_worker_start, embedded_worker_stop  # noqa: E402
+from designer.pipelines.services import pipeline_create  # noqa: E402
+from designer.registry.services import component_register_file  # noqa: E402
+
+COMMAND = "python -c pass"
+
+
+def launches(launcher: list[str], count: int, env: dict[str, str]) -> tuple[float, float]:
+    """Median wall seconds of `launcher + bash -c COMMAND`, and the CPU seconds (user +
+    system) its processes used per launch: on a loaded machine the wall time mostly
+    measures waiting for a CPU, which hits the sandbox's extra processes more."""
+    times = []
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    for _ in range(count):
+        started = time.perf_counter()
+        subprocess.run([*launcher, "/bin/bash", "-c", COMMAND], env=env, check=True)
+        times.append(time.perf_counter() - started)
+        reap_orphans()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return statistics.median(times), cpu / count
+
+
+def subreaper() -> None:
+    """Become the child subreaper: bwrap's namespace init is not waited for by bwrap, so
+    without this its CPU time would not reach RUSAGE_CHILDREN."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(36, 1, 0, 0, 0) != 0:  # PR_SET_CHILD_SUBREAPER
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
+
+
+def reap_orphans(within: float = 1.0) -> None:
+    """Wait for every orphan reparented here (their CPU time then counts)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            time.sleep(0.001)
+
+
+def launch_costs(count: int) -> None:
+    store = ArtifactStore(Path(HOME) / "launch")
+    dirs = store.make_step_dirs("1", "n", 1, {"out": "uri_folder"})
+    who = step_identity()
+    if who.privileged:
+        for folder in (dirs.outputs, dirs.home, dirs.tmp):
+            os.chown(folder, who.uid, who.gid)
+    etc = Path(HOME) / "etc"
+    etc_write(etc, who, network=False)
+    prefixes = {sys.prefix, sys.base_prefix}
+    mounts = Mounts(
+        read_only=(dirs.work, *(Path(p) for p in sorted(prefixes))),
+        read_write=(dirs.outputs, dirs.home, dirs.tmp),
+        etc_dir=etc,
+        work_dir=dirs.work,
+    )
+    env = {"PATH": f"{os.path.dirname(sys.executable)}:/usr/bin:/bin", "HOME": str(dirs.home)}
+    sandbox = bwrap_argv(settings.SANDBOX_BWRAP, mounts, who)
+    subreaper()
+    direct, boxed = [], []
+    for _ in range(3):  # Alternate, so that machine load hits both alike.
+        direct.append(launches([], count // 3, env))
+        boxed.append(launches(sandbox, count // 3, env))
+    plain, sandboxed = (statistics.median(w for w, _ in runs) for runs in (direct, boxed))
+    plain_cpu, boxed_cpu = (statistics.median(c for _, c in runs) for runs in (direct, boxed))
+    print(
+        f"{'launch: bash -c python -c pass':<34} {plain * 1000:9.2f} ms wall"
+        f"  {plain_cpu * 1000:7.2f} ms CPU"
+    )
+    print(
+        f"{'launch: the same in the sandbox':<34} {sandboxed * 1000:9.2f} ms wall"
+        f"  {boxed_cpu * 1000:7.2f} ms CPU"
+    )
+    print(
+        f"{'  sandbox cost per launch':<34} {(sandboxed - plain) * 1000:9.2f} ms wall"
+        f"  {(boxed_cpu - plain_cpu) * 1000:7.2f} ms CPU"
+    )
+
+
+def sandbox_switch(on: bool) -> None:
+    settings.SANDBOX_BWRAP = "/usr/bin/bwrap" if on else "/nonexistent/bwrap"
+    settings.ALLOW_UNSANDBOXED = not on
+    assert sandbox_status(refresh=True).available is on
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each case (medians)")
+    parser.add_argument("--launches", type=int, default=60, help="launches for part 1")
+    parser.add_argument("--launches-only", action="store_true", help="part 1 only")
+    args = parser.parse_args()
+    status = sandbox_status()
+    if not status.available:
+        sys.exit(f"the sandbox cannot start here: {status.reason}")
+    print(f"sandbox: {status.mode}; {os.cpu_count()} CPUs")
+    launch_costs(args.launches)
+    if args.launches_only:
+        return
+    call_command("migrate", verbosity=0)
+    component_register_file(COMPONENTS / "noop.yml", source="command")
+    user = get_user_model().objects.create(username="bench", is_staff=True)
+    worker = embedded_worker_start(threads=1)
+    finished = Finished()
+    try:
+        floor = floor_seconds()
+        print(f"{'floor: python -c pass':<34} {floor * 1000:9.2f} ms per launch")
+        version = pipeline_create(name="chain-50", owner=user, document=chain(50)).versions.get()
+        times: dict[bool, list[float]] = {True: [], False: []}
+        for _ in range(args.repeat):
+            for on in (True, False):
+                sandbox_switch(on)
+                times[on].append(timed(version, user, finished, {"force_rerun": True}))
+        sandbox_switch(True)
+        on, off = statistics.median(times[True]), statistics.median(times[False])
+        report("chain-50, sandbox on", on, 50, floor, 1)
+        report("chain-50, sandbox off", off, 50, floor, 1)
+        print(f"{'  sandbox cost per step':<34} {(on - off) * 1000 / 50:9.2f} ms/step")
+    finally:
+        embedded_worker_stop(worker)
+
+
+if __name__ == "__main__":
+    main()
