@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "designer.environments",
     "designer.results",
     "designer.datastores",
+    "designer.results",
 ]
 
 MIDDLEWARE = [

@@ -3,7 +3,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from designer.api.views import auth, components, pipelines, run_labels, runs
+from designer.api.views import auth, compare, components, pipelines, run_labels, runs
 
 urlpatterns = [
     path("auth/token/", auth.TokenView.as_view(), name="auth-token"),
@@ -51,6 +51,8 @@ urlpatterns = [
         name="pipeline-archive",
     ),
     path("runs/", runs.RunListView.as_view(), name="run-list"),
+    path("runs/compare/", compare.RunCompareView.as_view(), name="run-compare"),
+    path("runs/metrics/", compare.RunMetricsView.as_view(), name="run-metrics"),
     path("runs/<int:run_id>/", runs.RunDetailView.as_view(), name="run"),
     path("runs/<int:run_id>/cancel/", runs.RunCancelView.as_view(), name="run-cancel"),
     path("runs/<int:run_id>/label/", run_labels.RunLabelView.as_view(), name="run-label"),

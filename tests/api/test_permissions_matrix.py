@@ -69,6 +69,9 @@ EXPECTED: dict[str, dict[str, tuple[int, int, int]]] = {
     "/api/runs/<int:run_id>/rerun/": {"post": (201, 404, 201)},
     "/api/runs/<int:run_id>/events/": {"get": OWNED},
     "/api/runs/<int:run_id>/label/": {"get": OWNED, "patch": OWNED},
+    # Comparing and listing metrics name runs in ?ids=: someone else's run is a 404 there too.
+    "/api/runs/compare/": {"get": OWNED},
+    "/api/runs/metrics/": {"get": OWNED},
     "/api/runs/<int:run_id>/steps/<str:node_id>/log/": {"get": OWNED},
     "/api/runs/<int:run_id>/steps/<str:node_id>/log/tail/": {"get": OWNED},
     "/api/runs/<int:run_id>/steps/<str:node_id>/log/chunk/": {"get": OWNED},
@@ -91,7 +94,11 @@ EXPECTED: dict[str, dict[str, tuple[int, int, int]]] = {
     "/api/schema/": {"get": ALL},
     "/api/docs/": {"get": ALL},
 }
-QUERIES = {"/api/runs/<int:run_id>/steps/<str:node_id>/outputs/<str:port>/download/": "path=a.txt"}
+QUERIES = {
+    "/api/runs/<int:run_id>/steps/<str:node_id>/outputs/<str:port>/download/": "path=a.txt",
+    "/api/runs/compare/": "ids={run_id}",
+    "/api/runs/metrics/": "ids={run_id}",
+}
 MULTIPART = {"/api/components/", "/api/datasets/"}
 
 
@@ -204,7 +211,7 @@ def url_of(route: str, world: dict[str, Any]) -> str:
     if route.startswith("/api/environments/"):
         kwargs.update(name="olivias-env", version="1")
     path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(kwargs[m.group(1)]), route)
-    query = QUERIES.get(route)
+    query = QUERIES.get(route, "").format(**kwargs)
     return f"{path}?{query}" if query else path
 
 
