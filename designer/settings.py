@@ -59,7 +59,6 @@ INSTALLED_APPS = [
     "designer.environments",
     "designer.results",
     "designer.datastores",
-    "designer.results",
 ]
 
 MIDDLEWARE = [
