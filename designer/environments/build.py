@@ -135,6 +135,7 @@ def _build(
                     "--python",
                     str(tmp / "bin" / "python"),
                     "--no-progress",
+                    "--compile-bytecode",
                     "-r",
                     str(requirements),
                 ],

@@ -13,7 +13,7 @@ import yaml
 from designer.core.yamlsafe import safe_load
 
 # Bumped when the normalization or the build changes, so old folders are not reused.
-SPEC_FORMAT = 1
+SPEC_FORMAT = 2  # 2: bytecode compiled at build (steps cannot write __pycache__)
 MAX_YAML_BYTES = 256 * 1024
 MAX_REQUIREMENTS = 500
 _PYTHON_RE = re.compile(r"^(\d)\.(\d{1,2})$")
