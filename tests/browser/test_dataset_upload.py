@@ -97,7 +97,7 @@ def test_a_csv_uploaded_in_the_submit_dialog_is_the_table_the_run_imports(
     expect(status).to_contain_text(f"flowers.csv · {len(CSV)} B uploaded")
     path_box = dialog.get_by_test_id("run-input-table")
     path = path_box.input_value()
-    assert re.search(r"/datasets/[0-9a-f]{64}/flowers\.csv$", path), path
+    assert re.fullmatch(r"azureml://datastores/uploads/paths/[0-9a-f]{64}/flowers\.csv", path), path
     # The long path is scrolled to its end, where the file name is.
     page.wait_for_function(
         "(e) => e.scrollLeft > 0 && e.scrollLeft + e.clientWidth >= e.scrollWidth - 1",
@@ -120,7 +120,7 @@ def test_a_csv_uploaded_in_the_submit_dialog_is_the_table_the_run_imports(
     assert table["rows"] == ROWS
 
 
-def test_a_path_can_still_be_typed_and_drops_the_upload_hint(page: Any, api: Api) -> None:
+def test_a_reference_can_still_be_typed_and_drops_the_upload_hint(page: Any, api: Api) -> None:
     pipeline_id = api.create_pipeline(import_table("typed-path"))["id"]
     open_pipeline(page, pipeline_id)
     page.get_by_test_id("btn-submit").click()
@@ -128,8 +128,10 @@ def test_a_path_can_still_be_typed_and_drops_the_upload_hint(page: Any, api: Api
     upload(dialog, "table", "flowers.csv", CSV)
     expect(dialog.get_by_test_id("upload-status-table")).to_contain_text("flowers.csv")
 
-    page.get_by_test_id("run-input-table").fill("/data/elsewhere.csv")
-    expect(dialog.get_by_test_id("upload-status-table")).to_have_count(0)
+    page.get_by_test_id("run-input-table").fill("azureml://datastores/shared/paths/x.csv")
+    status = dialog.get_by_test_id("upload-status-table")
+    expect(status).to_have_attribute("data-phase", "datastore")  # the upload hint is gone
+    expect(status).to_contain_text("Datastore shared · x.csv")
     expect(page.get_by_test_id("btn-submit-confirm")).to_be_enabled()
 
 
@@ -164,7 +166,9 @@ def test_an_upload_in_the_properties_panel_becomes_the_inputs_saved_default(
     expect(page.get_by_test_id("unsaved-mark")).to_be_hidden()
 
     default = api.latest_document(pipeline_id)["inputs"]["table"]["default"]
-    assert re.search(r"/datasets/[0-9a-f]{64}/defaults\.csv$", default), default
+    assert re.fullmatch(
+        r"azureml://datastores/uploads/paths/[0-9a-f]{64}/defaults\.csv", default
+    ), default
     page.reload()
     expect(panel.get_by_test_id("upload-status-table")).to_contain_text(
         "Uploaded dataset defaults.csv"

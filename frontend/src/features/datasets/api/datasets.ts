@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError, readCookie } from "../../../lib/api";
 
-/** A stored upload: `path` is the value a data pipeline input takes (docs/datasets.md). */
+/** A stored upload: `reference` is the value a data input takes (docs/datasets.md); no server path. */
 export interface Dataset {
-  id: string;
-  path: string;
+  id: number;
+  reference: string;
   sha256: string;
   name: string;
   size: number;

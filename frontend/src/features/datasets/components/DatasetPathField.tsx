@@ -1,11 +1,12 @@
-import { useCallback, useEffect, useRef } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import type { Primitive } from "../../../lib/types";
 import { formatBytes } from "../../../lib/format";
 import { TypedInput } from "../../designer/components/fields";
 import { Icon } from "../../designer/components/icons";
 import { useDatasetUpload } from "../api/datasets";
 import type { Dataset, UploadState } from "../api/datasets";
-import { datasetNameOf } from "../lib/datasetPath";
+import { datasetNameOf, datastorePathOf } from "../lib/datasetPath";
+import { DatastorePicker } from "./DatastorePicker";
 
 interface DatasetPathFieldProps {
   /** the pipeline input's name: test ids `upload-<name>` and `upload-status-<name>` */
@@ -18,17 +19,23 @@ interface DatasetPathFieldProps {
   testId?: string;
   /** a narrow layout (the properties panel): the button shows its icon only */
   compact?: boolean;
+  /** the input's type: a uri_file picks a file, a uri_folder a folder, others either */
+  dataType?: string;
   onUploadingChange?: (uploading: boolean) => void;
 }
 
-/** A path text box with an "Upload file…" button that fills it with the stored dataset's path. */
-export function DatasetPathField({ name, value, onChange, placeholder, disabled, invalid, testId, compact, onUploadingChange }: DatasetPathFieldProps) {
+/**
+ * A data reference text box with "Upload file…" (fills it with the upload's reference) and
+ * "Browse datastores…" (picks a file or folder of a granted datastore). Never a server path.
+ */
+export function DatasetPathField({ name, value, onChange, placeholder, disabled, invalid, testId, compact, dataType, onUploadingChange }: DatasetPathFieldProps) {
   const box = useRef<HTMLDivElement>(null);
-  const { state, start, cancel } = useDatasetUpload(useCallback((dataset: Dataset) => onChange(dataset.path), [onChange]));
-  const shownPath = state.phase === "done" && value === state.dataset.path ? value : null;
+  const { state, start, cancel } = useDatasetUpload(useCallback((dataset: Dataset) => onChange(dataset.reference), [onChange]));
+  const [browsing, setBrowsing] = useState(false);
+  const shownPath = state.phase === "done" && value === state.dataset.reference ? value : null;
   useEffect(() => {
     if (!shownPath) return;
-    // A stored path is long and ends in the file name: show its end, not /tmp/….
+    // A reference is long and ends in the file name: show its end, not azureml://….
     // Two frames: the text box takes the new value in its own effect, and setting an input's
     // value resets its scroll position.
     let frame = requestAnimationFrame(() => {
@@ -45,7 +52,7 @@ export function DatasetPathField({ name, value, onChange, placeholder, disabled,
   return (
     <div className={`dataset-field${compact ? " is-compact" : ""}`}>
       <div className="dataset-field-row" ref={box}>
-        <TypedInput type="string" value={value} placeholder={placeholder ?? "path, or upload a file"} disabled={disabled}
+        <TypedInput type="string" value={value} placeholder={placeholder ?? "azureml://datastores/…, or upload a file"} disabled={disabled}
           invalid={invalid || state.phase === "error"} testId={testId} onChange={onChange} />
         <label className={`btn${compact ? " btn-sm" : ""} dataset-upload${disabled ? " is-disabled" : ""}`} title="Upload a file from this computer">
           <Icon name="upload" size={13} />
@@ -57,7 +64,16 @@ export function DatasetPathField({ name, value, onChange, placeholder, disabled,
               if (file) start(file);
             }} />
         </label>
+        <button type="button" className={`btn${compact ? " btn-sm" : ""} dataset-browse`} disabled={disabled} data-testid={`browse-${name}`}
+          title="Choose a file from a datastore" aria-expanded={browsing} onClick={() => setBrowsing((b) => !b)}>
+          <Icon name="search" size={13} />
+          <span className={compact ? "visually-hidden" : undefined}>Datastore…</span>
+        </button>
       </div>
+      {browsing && (
+        <DatastorePicker name={name} want={dataType === "uri_file" ? "file" : dataType === "uri_folder" ? "dir" : "any"} onClose={() => setBrowsing(false)}
+          onPick={(reference) => { onChange(reference); setBrowsing(false); }} />
+      )}
       <UploadStatus name={name} state={state} value={value} onCancel={cancel} />
     </div>
   );
@@ -85,9 +101,9 @@ function UploadStatus({ name, state, value, onCancel }: { name: string; state: U
     );
   }
   // The hint belongs to the path: once the user types another one, it goes.
-  if (state.phase === "done" && value === state.dataset.path) {
+  if (state.phase === "done" && value === state.dataset.reference) {
     return (
-      <div className="dataset-status is-done" data-testid={testId} data-phase="done" aria-live="polite" title={state.dataset.path}>
+      <div className="dataset-status is-done" data-testid={testId} data-phase="done" aria-live="polite" title={state.dataset.reference}>
         <Icon name="check" size={13} />
         <span className="dataset-status-text"><b>{state.dataset.name}</b> · {formatBytes(state.dataset.size)} uploaded</span>
       </div>
@@ -99,6 +115,15 @@ function UploadStatus({ name, state, value, onCancel }: { name: string; state: U
       <div className="dataset-status" data-testid={testId} data-phase="stored" title={String(value)}>
         <Icon name="file" size={13} />
         <span className="dataset-status-text">Uploaded dataset <b>{stored}</b></span>
+      </div>
+    );
+  }
+  const inStore = typeof value === "string" ? datastorePathOf(value) : null;
+  if (inStore) {
+    return (
+      <div className="dataset-status" data-testid={testId} data-phase="datastore" title={String(value)}>
+        <Icon name="file" size={13} />
+        <span className="dataset-status-text">Datastore <b>{inStore.datastore}</b> · {inStore.path}</span>
       </div>
     );
   }

@@ -86,7 +86,7 @@ export function PipelineProperties({ meta }: { meta: Meta }) {
                 <div className={`pinput-row${isDataType(inp.type) ? " is-data" : ""}`}>
                   <span className="muted small">default</span>
                   {isDataType(inp.type) ? (
-                    <DatasetPathField name={name} value={inp.default ?? undefined} placeholder="none" invalid={!!err} disabled={readOnly} compact
+                    <DatasetPathField name={name} value={inp.default ?? undefined} placeholder="none" invalid={!!err} disabled={readOnly} compact dataType={inp.type}
                       onChange={setDefault} />
                   ) : (
                     <TypedInput type={inp.type} value={inp.default ?? undefined} placeholder="none" invalid={!!err} disabled={readOnly}

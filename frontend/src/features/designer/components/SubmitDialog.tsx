@@ -71,7 +71,7 @@ export function SubmitDialog({ inputs, version, busy, onSubmit, onClose, initial
         <div className="form-row" key={k}>
           <div className="form-label"><label>{k}{!spec.optional && <span className="required">*</span>}</label><span className="muted small">{spec.type}</span></div>
           {isDataType(spec.type) ? (
-            <DatasetPathField name={k} value={values[k]} testId={`run-input-${k}`} invalid={!!problems[i]?.[1]}
+            <DatasetPathField name={k} value={values[k]} testId={`run-input-${k}`} invalid={!!problems[i]?.[1]} dataType={spec.type}
               onChange={(v) => setValues((s) => ({ ...s, [k]: v }))} onUploadingChange={(b) => trackUpload(k, b)} />
           ) : (
             <TypedInput type={spec.type} value={values[k]} testId={`run-input-${k}`} invalid={!!problems[i]?.[1]}
