@@ -24,18 +24,21 @@ class FailureWindow(SimpleRateThrottle):
     def __init__(self, scope: str, ident: str, rate: str) -> None:
         self.scope = scope
         self.rate = rate
-        self.num_requests, self.duration = self.parse_rate(rate)
+        count, duration = self.parse_rate(rate)
+        assert count is not None and duration is not None  # a rate string always parses
+        self.num_requests, self.duration = count, duration
+        self.count, self.window = count, duration  # the same, typed without None
         digest = hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()
         self.key = self.cache_format % {"scope": scope, "ident": digest}
         self.now = self.timer()
-        cutoff = self.now - self.duration
+        cutoff = self.now - duration
         self.history = [t for t in self.cache.get(self.key, []) if t > cutoff]
 
     def blocked_for(self) -> float | None:
         """Seconds until one more attempt is allowed, or None if allowed now."""
-        if len(self.history) < self.num_requests:
+        if len(self.history) < self.count:
             return None
-        return max(1.0, self.duration - (self.now - self.history[-1]))
+        return max(1.0, self.window - (self.now - self.history[-1]))
 
     def record(self) -> None:
         self.throttle_success()  # DRF's "remember this timestamp", here for a failure

@@ -99,6 +99,9 @@ def parse_component_dict(data: Any, *, source: str = "") -> ParsedSpec:
         raise SpecError([Problem("spec", message)], source)
     findings = Findings()
     _check_top_level_keys(data, findings)
+    for key, value in data.items():
+        if key != "command":  # the command parser names the NUL's position itself
+            _check_nul(value, str(key), findings)
     inputs = parse_ports(data.get("inputs"), "inputs", findings)
     outputs = parse_ports(data.get("outputs"), "outputs", findings)
     for name in sorted(set(inputs) & set(outputs)):
@@ -125,6 +128,18 @@ def parse_component_dict(data: Any, *, source: str = "") -> ParsedSpec:
     if findings.errors:
         raise SpecError(findings.errors, source)
     return ParsedSpec(spec=spec, warnings=findings.warnings)
+
+
+def _check_nul(value: Any, where: str, found: Findings) -> None:
+    """NUL is refused anywhere in a spec: PostgreSQL cannot store it, and no tool wants it."""
+    if (isinstance(value, str) and "\x00" in value) or "\x00" in where:
+        found.error(where.replace("\x00", "\\0"), "contains a NUL character")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_nul(item, f"{where}.{key}", found)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_nul(item, f"{where}[{index}]", found)
 
 
 def _check_top_level_keys(data: dict[Any, Any], found: Findings) -> None:

@@ -172,3 +172,30 @@ def test_every_write_serializer_of_the_api_refuses_unknown_fields() -> None:
         and not name.endswith(("OutSerializer", "ResponseSerializer"))
     )
     assert lenient == []
+
+
+@pytest.mark.parametrize(
+    ("line", "field"),
+    [
+        ('description: "a\\0b"', "description"),
+        ('tags: {team: "x\\0"}', "tags.team"),
+        ('display_name: "\\0"', "display_name"),
+    ],
+)
+def test_a_nul_anywhere_in_a_component_spec_is_refused_naming_the_field(
+    api: Any, line: str, field: str
+) -> None:
+    from designer.registry.models import Component
+
+    spec = f"name: nul_spec\nversion: '1'\ncommand: echo hi\n{line}\n"
+    response = api.post("/api/components/", {"spec": spec}, format="multipart")
+    assert response.status_code == 400, response.content
+    assert field in json.dumps(response.json()) and "NUL" in json.dumps(response.json())
+    assert not Component.objects.filter(name="nul_spec").exists()
+
+
+def test_a_nul_in_a_component_command_is_refused(api: Any) -> None:
+    spec = "name: nul_cmd\nversion: '1'\ncommand: \"echo a\\0b\"\n"
+    response = api.post("/api/components/", {"spec": spec}, format="multipart")
+    assert response.status_code == 400
+    assert "NUL" in json.dumps(response.json())

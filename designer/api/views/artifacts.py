@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from designer.api import previews
 from designer.api.errors import ApiError
+from designer.api.params import int_param, path_param, safe_filename
 from designer.api.views.runs import log_file, run_or_404, step_or_404
 from designer.engine.artifacts import UnsafePathError, safe_resolve, servable_file
 from designer.engine.models import TERMINAL, StepRun
@@ -83,7 +84,7 @@ class OutputDownloadView(APIView):
     )
     def get(self, request: Request, run_id: int, node_id: str, port: str) -> FileResponse:
         _, root = output_root(request, run_id, node_id, port)
-        path = file_in_output(root, request.query_params.get("path", ""))
+        path = file_in_output(root, path_param(request, "path"))
         image = previews.content_type(path)
         inline = image is not None and request.query_params.get("inline") == "1"
         # A PNG or JPEG says what it is even as a download; an SVG (it can hold script) is
@@ -92,7 +93,7 @@ class OutputDownloadView(APIView):
         response = FileResponse(
             path.open("rb"),
             as_attachment=not inline,
-            filename=path.name,
+            filename=safe_filename(path.name),
             content_type=typed or "application/octet-stream",
         )
         response["X-Content-Type-Options"] = "nosniff"
@@ -152,9 +153,4 @@ class StepLogChunkView(APIView):
 
 
 def offset(request: Request, name: str) -> int | None:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return None
-    if not raw.isdigit():
-        raise ApiError(400, "invalid", f"{name} must be a non-negative integer.")
-    return int(raw)
+    return int_param(request, name)

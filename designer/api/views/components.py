@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from designer.api.errors import ApiError
 from designer.api.pagination import Pagination
+from designer.api.params import safe_filename
 from designer.api.serializers import (
     ComponentDetailSerializer,
     ComponentSerializer,
@@ -153,4 +154,4 @@ class ComponentCodeView(APIView):
                 tar.add(path, arcname=str(path.relative_to(folder)), recursive=False)
         buffer.seek(0)
         filename = f"{found.component.name}-{found.version}-code.tar.gz"
-        return FileResponse(buffer, as_attachment=True, filename=filename)
+        return FileResponse(buffer, as_attachment=True, filename=safe_filename(filename))

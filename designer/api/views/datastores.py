@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from designer.api.errors import ApiError
+from designer.api.params import path_param
 from designer.api.strict import StrictFields
 from designer.datastores.models import Access, Datastore
 from designer.datastores.policies import datastore_access, datastores_for_user
@@ -106,7 +107,7 @@ class DatastoreBrowseView(APIView):
     )
     def get(self, request: Request, name: str) -> Response:
         datastore = datastore_or_404(request, name)
-        path = request.query_params.get("path", "")
+        path = path_param(request, "path")
         try:
             entries = datastore_browse(datastore, path, user=request.user)
         except DataRefused as exc:

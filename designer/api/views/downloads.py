@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from designer.api.errors import ApiError
+from designer.api.params import attachment
 from designer.engine.artifacts import UnsafePathError, safe_resolve, servable_file
 from designer.engine.selectors import run_for_user
 
@@ -48,5 +49,5 @@ class StepOutputView(APIView):
                     archive.write(item, item.relative_to(path).as_posix())
         response = HttpResponse(buffer.getvalue(), content_type="application/zip")
         filename = f"run-{run_id}-{node_id}-{port}.zip"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Content-Disposition"] = attachment(filename)
         return response

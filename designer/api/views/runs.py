@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 
 from designer.api.errors import ApiError
 from designer.api.pagination import Pagination
+from designer.api.params import int_param, safe_filename
 from designer.api.strict import StrictFields
 from designer.datastores.answers import step_inputs_public
 from designer.engine.artifacts import UnsafePathError, safe_resolve
@@ -147,8 +148,9 @@ class RunListView(APIView):
     def get(self, request: Request) -> Response:
         runs = visible_runs(request)
         params = request.query_params
-        if params.get("pipeline", "").isdigit():
-            runs = runs.filter(pipeline_id=int(params["pipeline"]))
+        pipeline_id = int_param(request, "pipeline")
+        if pipeline_id is not None:
+            runs = runs.filter(pipeline_id=pipeline_id)
         if params.get("status"):
             runs = runs.filter(status=params["status"])
         if params.get("user"):
@@ -283,7 +285,10 @@ class StepLogView(APIView):
             raise ApiError(404, "not_found", f"Step {node_id!r} has no log (yet).")
         name = f"run-{run_id}-{node_id}-{step.attempt}.log"
         return FileResponse(
-            path.open("rb"), as_attachment=True, filename=name, content_type="text/plain"
+            path.open("rb"),
+            as_attachment=True,
+            filename=safe_filename(name),
+            content_type="text/plain",
         )
 
 
@@ -294,10 +299,7 @@ class StepLogTailView(APIView):
     )
     def get(self, request: Request, run_id: int, node_id: str) -> Response:
         step = step_or_404(run_or_404(request, run_id), node_id)
-        raw = request.query_params.get("offset", "0")
-        if not raw.isdigit():
-            raise ApiError(400, "invalid", "offset must be a non-negative integer.")
-        offset = int(raw)
+        offset = int_param(request, "offset", 0) or 0
         path = log_file(step)
         data = b""
         if path is not None:
@@ -320,8 +322,7 @@ class RunEventsView(APIView):
     )
     def get(self, request: Request, run_id: int) -> Response:
         run = run_or_404(request, run_id)
-        raw = request.query_params.get("after", "0")
-        after = int(raw) if raw.isdigit() else 0
+        after = int_param(request, "after", 0) or 0
         events = list(RunEvent.objects.filter(run=run, seq__gt=after).order_by("seq")[:EVENTS_MAX])
         return Response(
             {

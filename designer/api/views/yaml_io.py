@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from designer.api.errors import ApiError
+from designer.api.params import attachment
 from designer.api.serializers import PipelineDetailSerializer
 from designer.api.strict import StrictFields
 from designer.api.views.pipelines import pipeline_or_404, version_or_404
@@ -127,8 +128,7 @@ class PipelineExportView(APIView):
             message = f"Version {number} cannot be exported: {exc}"
             raise ApiError(400, "not_exportable", message) from None
         response = HttpResponse(payload, content_type="application/zip")
-        filename = f"{version.pipeline.name}-v{number}.zip".replace('"', "")
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Content-Disposition"] = attachment(f"{version.pipeline.name}-v{number}.zip")
         return response
 
 
