@@ -4,6 +4,7 @@ import { Toaster } from "./Toaster";
 import { logout } from "../features/auth/api/auth";
 import type { Me } from "../features/auth/api/auth";
 import { toast } from "./toastStore";
+import { SandboxBanner } from "../features/meta/components/SandboxBanner";
 import { errorMessage } from "../lib/api";
 
 export function Logo() {
@@ -53,6 +54,7 @@ export function AppShell({ me }: { me: Me | null }) {
           )}
         </div>
       </header>
+      <SandboxBanner me={me} />
       <main className="app-main">
         <Outlet />
       </main>

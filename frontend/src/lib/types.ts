@@ -166,6 +166,15 @@ export interface Meta {
   compute_pools: string[];
   input_types: string[];
   compatibility: Record<string, string[]>;
+  sandbox?: SandboxState;
+}
+
+/** Whether steps run in the bubblewrap sandbox here (docs/security.md, "Step sandbox"). */
+export interface SandboxState {
+  available: boolean;
+  reason: string;
+  mode?: string;
+  allow_unsandboxed?: boolean;
 }
 
 export function isBinding(v: NodeInputValue | undefined): v is { pipeline_input: string } {
