@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from designer.core.paths import PathRefused, path_gate, tree_gate
+from designer.datastores.references import is_reference
 from designer.pipelines.azureml_common import (
     PARENT_RE,
     PORT_RE,
@@ -96,6 +97,8 @@ class Binder:
     def data_path(self, path: Any, base_dir: Path, node: str | None, name: str) -> str | None:
         """A data path: local files become datasets; URIs and absolute paths stay as text."""
         where = f"job '{node}' input '{name}'" if node else f"pipeline input '{name}'"
+        if is_reference(path):
+            return str(path)  # A datastore reference: validation checks it for the importer.
         feature = azure_only_uri(path)
         if feature is not None:
             message = f"{where} uses {feature}, which only work on Azure ML"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.yaml_io.conftest import PIPELINES, errors_of, import_text, import_yaml
+from tests.yaml_io.conftest import errors_of, import_text, register_named
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +14,7 @@ WRITE = 'component: "azureml:yio_write:1"'
 
 @pytest.fixture
 def registered(api, home):
-    assert import_yaml(api, PIPELINES / "chain.yml").status_code == 201
+    register_named("write", "append")
 
 
 UNSUPPORTED = {
@@ -22,16 +22,10 @@ UNSUPPORTED = {
     "automl": ("jobs:\n  auto: {type: automl, task: classification}", "auto", "AutoML"),
     "sweep": ("jobs:\n  tune: {type: sweep, trial: x.yml}", "tune", "sweep"),
     "parallel": ("jobs:\n  many: {type: parallel, task: {}}", "many", "parallel"),
-    "datastore": (
-        f"jobs:\n  w:\n    {WRITE}\n    inputs:\n      text: hi\n      extra:"
-        "\n        {type: uri_file, path: 'azureml://datastores/blob/paths/x.csv'}",
-        "w",
-        "datastore URIs",
-    ),
     "registry": (
-        "jobs:\n  r: {component: 'azureml://registries/azureml/components/train/versions/1'}",
+        "jobs:\n  r: {component: 'azureml://registries/contoso/components/train/versions/1'}",
         "r",
-        "registry URIs",
+        "registries other than",
     ),
     "data_asset": (
         "inputs:\n  d: {type: uri_file, path: 'azureml:iris:1'}\njobs:\n  w: {" + WRITE + "}",
@@ -39,6 +33,32 @@ UNSUPPORTED = {
         "registered data assets",
     ),
 }
+
+
+def test_a_datastore_reference_is_imported_and_checked_against_the_importers_grants(
+    api, home, tmp_path, owner
+):
+    from designer.datastores.services import datastore_create, datastore_grant
+
+    register_named("read")
+    body = (
+        "jobs:\n  r:\n    component: azureml:yio_read:1\n    inputs:"
+        "\n      table: {type: uri_file, path: 'azureml://datastores/lab/paths/t.csv'}"
+        "\n      folder: {type: uri_folder, path: 'azureml://datastores/lab/paths/f'}"
+    )
+    errors = errors_of(import_text(api, HEAD + body))
+    assert {(e["port"], e["code"]) for e in errors} == {
+        ("r_table", "unknown_datastore"),
+        ("r_folder", "unknown_datastore"),
+    }
+    (tmp_path / "lab" / "f").mkdir(parents=True)
+    (tmp_path / "lab" / "t.csv").write_text("a\n1\n")
+    datastore = datastore_create(name="lab", root=str(tmp_path / "lab"))
+    datastore_grant(datastore=datastore, user=owner)
+    imported = import_text(api, HEAD + body)
+    assert imported.status_code == 201, imported.json()
+    inputs = imported.json()["latest"]["document"]["inputs"]
+    assert inputs["r_table"]["default"] == "azureml://datastores/lab/paths/t.csv"
 
 
 @pytest.mark.parametrize("case", sorted(UNSUPPORTED))
