@@ -11,7 +11,9 @@ import { preloadable } from "./lib/preloadable";
 // The canvas (React Flow, dagre) is the heavy part: load it only on designer pages.
 const designer = preloadable(() => import("./features/designer/components/DesignerPage"), (m) => m.DesignerPage);
 const run = preloadable(() => import("./features/runs/components/RunPage"), (m) => m.RunPage);
+const compare = preloadable(() => import("./features/runs/components/ComparePage"), (m) => m.ComparePage);
 const DesignerPage = designer.Component;
+const ComparePage = compare.Component;
 const RunPage = run.Component;
 
 /**
@@ -21,6 +23,7 @@ const RunPage = run.Component;
  */
 export function preloadRoute(pathname: string): void {
   if (/^\/pipelines(\/|$)/.test(pathname)) void designer.preload();
+  else if (pathname.startsWith("/runs/compare")) void compare.preload();
   else if (/^\/runs(\/|$)/.test(pathname)) void run.preload();
 }
 
@@ -46,6 +49,14 @@ const router = createBrowserRouter([
       { path: "/components", element: <ComponentsPage /> },
       { path: "/components/:name", element: <ComponentDetailPage /> },
       { path: "/runs", element: <RunsPage /> },
+      {
+        path: "/runs/compare",
+        element: (
+          <Suspense fallback={<div className="page-loading">Loading comparison…</div>}>
+            <ComparePage />
+          </Suspense>
+        ),
+      },
       {
         path: "/runs/:id",
         element: (

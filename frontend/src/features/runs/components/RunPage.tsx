@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { ReactFlowProvider } from "@xyflow/react";
-import { cancelRun, fetchRun, rerunRun, submitRun } from "../api/runs";
+import { cancelRun, fetchRun, listRuns, rerunRun, submitRun } from "../api/runs";
+import type { Run } from "../api/runs";
 import { Dialog } from "../../../components/Dialog";
 import { SubmitDialog } from "../../designer/components/SubmitDialog";
 import type { Primitive } from "../../../lib/types";
@@ -72,12 +73,42 @@ function ConnectionBadge() {
   return <span className={`conn conn-${connection}`} data-testid="run-connection" data-state={connection}>{label}</span>;
 }
 
+/** Pick another run of the same pipeline to compare this one with. */
+function CompareWith({ run, onClose }: { run: Run; onClose: () => void }) {
+  const [others, setOthers] = useState<Run[] | null>(null);
+  const navigate = useNavigate();
+  useEffect(() => {
+    const ctrl = new AbortController();
+    listRuns({ pipeline: String(run.pipeline) }, ctrl.signal).then(
+      (r) => setOthers(r.results.filter((o) => o.id !== run.id)),
+      () => setOthers([]),
+    );
+    return () => ctrl.abort();
+  }, [run]);
+  return (
+    <Dialog title={`Compare run ${run.id} with…`} onClose={onClose} testId="compare-with-dialog" width={520}>
+      {others === null && <p className="muted">Loading…</p>}
+      {others?.length === 0 && <p className="muted">No other run of {run.pipeline_name} yet.</p>}
+      <ul className="template-list">
+        {others?.map((o) => (
+          <li key={o.id}>
+            <button className="template-item" onClick={() => navigate(`/runs/compare?ids=${run.id},${o.id}`)} data-testid={`compare-with-${o.id}`}>
+              <span className="strong">{o.name || `Run ${o.id}`} <span className={`status status-${o.status}`}>{statusLabel(o.status)}</span></span>
+              <span className="muted small">v{o.version} · {o.user} · {formatDate(o.started_at ?? o.created_at)}</span>
+            </button>
+          </li>
+        ))}
+      </ul>
+    </Dialog>
+  );
+}
+
 function RunHeader({ id }: { id: string }) {
   const run = useRunStatusStore((s) => s.run);
   const connection = useRunStatusStore((s) => s.connection);
   const navigate = useNavigate();
   const [busy, setBusy] = useState(false);
-  const [ask, setAsk] = useState<null | "cancel" | "rerun" | "inputs">(null);
+  const [ask, setAsk] = useState<null | "cancel" | "rerun" | "inputs" | "compare">(null);
   const live = run !== null && !isTerminal(run.status);
   const now = useNow(live);
   if (!run) return null;
@@ -123,6 +154,7 @@ function RunHeader({ id }: { id: string }) {
         <button className="btn" disabled={!live || busy || run.cancel_requested} onClick={() => setAsk("cancel")} data-testid="btn-cancel">
           {run.cancel_requested && live ? "Canceling…" : "Cancel"}
         </button>
+        <button className="btn" onClick={() => setAsk("compare")} data-testid="btn-compare-with">Compare with…</button>
         <Link className="btn" to={editUrl} data-testid="btn-edit-resubmit" title="Open this run's version in the designer, its inputs filled in">Edit and resubmit</Link>
         <button className="btn" disabled={busy} onClick={() => setAsk("inputs")} data-testid="btn-rerun-inputs">Rerun with new inputs</button>
         <button className="btn btn-primary" disabled={busy} onClick={() => setAsk("rerun")} data-testid="btn-rerun">Rerun</button>
@@ -142,6 +174,7 @@ function RunHeader({ id }: { id: string }) {
           </p>
         </Dialog>
       )}
+      {ask === "compare" && <CompareWith run={run} onClose={() => setAsk(null)} />}
       {ask === "inputs" && (
         <SubmitDialog inputs={useCanvasStore.getState().meta.inputs} version={run.version} busy={busy} initial={run.inputs}
           note={<p>Inputs are filled in from <strong>run {run.id}</strong>; change what you need.</p>}

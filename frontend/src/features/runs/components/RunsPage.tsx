@@ -1,5 +1,7 @@
-import { useEffect, useState } from "react";
-import { Link, useSearchParams } from "react-router-dom";
+import { useEffect, useMemo, useState } from "react";
+import { Link, useNavigate, useSearchParams } from "react-router-dom";
+import { fetchRunMetrics } from "../api/compare";
+import type { Primitive } from "../../../lib/types";
 import { listRuns } from "../api/runs";
 import type { Run } from "../api/runs";
 import { listPipelines } from "../../pipelines/api/pipelines";
@@ -43,6 +45,25 @@ function useRunsList(status: string, pipeline: string, page: number) {
   return { data, error };
 }
 
+/** The metrics.json values of the listed runs, re-read when the set of finished runs changes. */
+function useListedMetrics(runs: Run[] | undefined): Record<string, Record<string, Primitive>> {
+  const [metrics, setMetrics] = useState<Record<string, Record<string, Primitive>>>({});
+  const key = (runs ?? []).filter((r) => isTerminal(r.status)).map((r) => r.id).join(",");
+  useEffect(() => {
+    if (!key) return;
+    const ctrl = new AbortController();
+    fetchRunMetrics(key.split(","), ctrl.signal).then(setMetrics, () => undefined);
+    return () => ctrl.abort();
+  }, [key]);
+  return metrics;
+}
+
+type Sort = { key: string; desc: boolean } | null;
+
+function metricValue(m: Record<string, Record<string, Primitive>>, run: number, key: string): Primitive | undefined {
+  return m[String(run)]?.[key];
+}
+
 export function RunsPage() {
   const [params, setParams] = useSearchParams();
   const status = params.get("status") ?? "";
@@ -63,6 +84,32 @@ export function RunsPage() {
     setParams(next);
   };
   const pages = data ? Math.max(1, Math.ceil(data.count / Math.max(data.runs.length, 1))) : 1;
+  const navigate = useNavigate();
+  const [picked, setPicked] = useState<number[]>([]);
+  const metrics = useListedMetrics(data?.runs);
+  const metricKeys = useMemo(() => [...new Set(Object.values(metrics).flatMap((m) => Object.keys(m)))].sort(), [metrics]);
+  const columns = (params.get("metrics") ?? "").split(",").filter((k) => k && metricKeys.includes(k));
+  const [sort, setSort] = useState<Sort>(null);
+  const rows = useMemo(() => {
+    const list = [...(data?.runs ?? [])];
+    if (!sort) return list;
+    const val = (r: Run) => metricValue(metrics, r.id, sort.key);
+    return list.sort((a, b) => {
+      const x = val(a);
+      const y = val(b);
+      if (x === undefined || x === null) return 1;
+      if (y === undefined || y === null) return -1;
+      const c = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y));
+      return sort.desc ? -c : c;
+    });
+  }, [data, metrics, sort]);
+  const toggle = (id: number) => setPicked((p) => (p.includes(id) ? p.filter((x) => x !== id) : [...p, id].slice(-10)));
+  const setColumns = (keys: string[]) => {
+    const next = new URLSearchParams(params);
+    if (keys.length) next.set("metrics", keys.join(","));
+    else next.delete("metrics");
+    setParams(next);
+  };
   return (
     <div className="page">
       <div className="page-header">
@@ -77,25 +124,57 @@ export function RunsPage() {
           <option value="">All pipelines</option>
           {pipelines.map((p) => <option key={p.id} value={String(p.id)}>{p.name}</option>)}
         </select>
+        {metricKeys.length > 0 && (
+          <details className="metric-picker" data-testid="metric-picker">
+            <summary className="btn btn-sm">Metric columns{columns.length ? ` (${columns.length})` : ""}</summary>
+            <div className="metric-picker-menu">
+              {metricKeys.map((k) => (
+                <label key={k} className="small">
+                  <input type="checkbox" checked={columns.includes(k)} data-testid={`metric-col-${k}`}
+                    onChange={(e) => setColumns(e.target.checked ? [...columns, k] : columns.filter((c) => c !== k))} /> <code>{k}</code>
+                </label>
+              ))}
+            </div>
+          </details>
+        )}
+        <span className="spacer" />
+        <button className="btn btn-primary btn-sm" disabled={picked.length < 2} onClick={() => navigate(`/runs/compare?ids=${picked.join(",")}`)} data-testid="btn-compare"
+          title="Tick two or more runs to compare them side by side">
+          Compare{picked.length ? ` (${picked.length})` : ""}
+        </button>
       </div>
       {error && <div className="form-error">{error}</div>}
       <div className="card table-card">
         <table className="table" data-testid="runs-table">
-          <thead><tr><th>Run</th><th>Status</th><th>Pipeline</th><th>Version</th><th>User</th><th>Started</th><th>Duration</th></tr></thead>
+          <thead><tr><th className="runs-select" /><th>Run</th><th>Status</th><th>Pipeline</th><th>Version</th><th>User</th><th>Started</th><th>Duration</th>
+            {columns.map((k) => (
+              <th key={k}>
+                <button className="link-btn" onClick={() => setSort((s) => ({ key: k, desc: s?.key === k ? !s.desc : true }))} data-testid={`sort-${k}`}
+                  title="Sort by this metric">
+                  {k.split("/").pop()}{sort?.key === k ? (sort.desc ? " ↓" : " ↑") : ""}
+                </button>
+              </th>
+            ))}
+          </tr></thead>
           <tbody>
-            {data?.runs.map((r) => (
+            {rows.map((r) => (
               <tr key={r.id} data-testid={`run-row-${r.id}`}>
-                <td><Link to={`/runs/${r.id}`}>Run {r.id}</Link></td>
+                <td className="runs-select"><input type="checkbox" aria-label={`Select run ${r.id}`} checked={picked.includes(r.id)} onChange={() => toggle(r.id)} data-testid={`pick-${r.id}`} /></td>
+                <td><Link to={`/runs/${r.id}`}>{r.name ? <>{r.name} <span className="muted">· {r.id}</span></> : <>Run {r.id}</>}</Link></td>
                 <td><span className={`status status-${r.status}`}>{statusLabel(r.status)}</span></td>
                 <td>{r.pipeline_name}</td>
                 <td>v{r.version}</td>
                 <td>{r.user}</td>
                 <td>{formatDate(r.started_at ?? r.created_at)}</td>
                 <td>{formatDuration(span(r.started_at ?? r.created_at, r.ended_at, now))}</td>
+                {columns.map((k) => {
+                  const v = metricValue(metrics, r.id, k);
+                  return <td key={k} className="num" data-testid={`metric-${r.id}-${k}`}>{v === undefined || v === null ? "—" : typeof v === "number" ? Number(v.toPrecision(5)) : String(v)}</td>;
+                })}
               </tr>
             ))}
             {data && data.runs.length === 0 && (
-              <tr><td colSpan={7} className="muted">No runs{status || pipeline ? " match these filters" : " yet: submit a pipeline from the designer"}.</td></tr>
+              <tr><td colSpan={8 + columns.length} className="muted">No runs{status || pipeline ? " match these filters" : " yet: submit a pipeline from the designer"}.</td></tr>
             )}
           </tbody>
         </table>
