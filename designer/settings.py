@@ -103,10 +103,11 @@ if DATABASE_URL:
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is malformed: {exc}") from None
 else:
-    _db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(CONVEYOR_HOME / "conveyor.sqlite3")}
+    _sqlite = str(CONVEYOR_HOME / "conveyor.sqlite3")
+    _db = {"ENGINE": "django.db.backends.sqlite3", "NAME": _sqlite}
     # Owner-only before SQLite first opens it; its -wal and -shm files copy this mode.
-    os.close(os.open(_db["NAME"], os.O_WRONLY | os.O_CREAT, 0o600))
-    os.chmod(_db["NAME"], 0o600)
+    os.close(os.open(_sqlite, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.chmod(_sqlite, 0o600)
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["OPTIONS"] = {
         "timeout": SQLITE_BUSY_TIMEOUT,
