@@ -240,12 +240,19 @@ def datastore_create(*, name: str, root: str, description: str = "") -> Datastor
     if not root or not os.path.isabs(root) or not os.path.isdir(root):
         raise DatastoreInvalid("root", f"{root!r} is not an existing absolute folder")
     real = Path(os.path.realpath(root))
-    home = Path(os.path.realpath(settings.CONVEYOR_HOME))
-    if real == home or real.is_relative_to(home) or home.is_relative_to(real):
-        raise DatastoreInvalid("root", "a datastore may not hold or be inside CONVEYOR_HOME")
+    for guarded in _server_folders():
+        if real == guarded or real.is_relative_to(guarded) or guarded.is_relative_to(real):
+            message = "a datastore may not hold or be inside the server's own folders"
+            raise DatastoreInvalid("root", f"{message} (CONVEYOR_HOME, store, artifacts)")
     return Datastore.objects.create(
         name=name, kind=Kind.LOCAL, root=str(real), description=description
     )
+
+
+def _server_folders() -> list[Path]:
+    """Where the server keeps secrets, the database, code and every user's artifacts."""
+    folders = [settings.CONVEYOR_HOME, settings.STORE_DIR, settings.ARTIFACTS_DIR]
+    return [Path(os.path.realpath(folder)) for folder in folders]
 
 
 def datastore_grant(

@@ -100,12 +100,26 @@ def test_only_staff_register_and_grant_a_datastore(api, staff_api, home, tmp_pat
 
 @pytest.mark.parametrize(
     ("root", "field"),
-    [("relative/path", "root"), ("HOME", "root"), ("/", "root"), ("NOPE", "root")],
+    [
+        ("relative/path", "root"),
+        ("HOME", "root"),
+        ("/", "root"),
+        ("NOPE", "root"),
+        ("ARTIFACTS", "root"),
+    ],
 )
 def test_a_datastore_over_conveyor_home_or_a_missing_folder_is_refused(
     staff_api, home, tmp_path, root, field
 ):
-    root = {"HOME": str(home / "datasets"), "NOPE": str(tmp_path / "nope")}.get(root, root)
+    from django.conf import settings
+
+    Path(settings.ARTIFACTS_DIR).mkdir(parents=True, exist_ok=True)
+    named = {
+        "HOME": str(home / "datasets"),
+        "NOPE": str(tmp_path / "nope"),
+        "ARTIFACTS": str(settings.ARTIFACTS_DIR),
+    }
+    root = named.get(root, root)
     response = staff_api.post("/api/datastores/", {"name": "bad", "root": root}, format="json")
     assert response.status_code == 400, response.json()
     assert response.json()["code"] == "invalid_datastore"
