@@ -28,8 +28,17 @@ def port_json(port: PortSpec) -> dict[str, Any]:
 
 
 def _latest(component: Component) -> ComponentVersion:
-    versions = {v.version: v for v in component.versions.all()}
-    return versions[sorted_versions(versions)[0]]
+    """The newest named version; for a name with only anonymous ones, the newest of those."""
+    every = list(component.versions.all())
+    named = {v.version: v for v in every if not v.anonymous}
+    if named:
+        return named[sorted_versions(named)[0]]
+    return max(every, key=lambda v: v.created_at)
+
+
+def _is_builtin(component: Component) -> bool:
+    """A built-in name: the `azureml` registry (azureml://registries/azureml/components/...)."""
+    return component.is_system and any(v.source == "builtin" for v in component.versions.all())
 
 
 class ComponentSerializer(serializers.Serializer):
@@ -45,6 +54,10 @@ class ComponentSerializer(serializers.Serializer):
             "tags": latest.tags,
             "latest_version": latest.version,
             "versions": sorted_versions(v.version for v in instance.versions.all()),
+            # Anonymous versions (pipeline imports) are grouped apart; `@latest` skips them.
+            "anonymous_versions": sum(1 for v in instance.versions.all() if v.anonymous),
+            "only_anonymous": latest.anonymous,
+            "registry": "azureml" if _is_builtin(instance) else "workspace",
             "updated_at": instance.updated_at.isoformat(),
         }
 
@@ -58,6 +71,8 @@ class ComponentDetailSerializer(ComponentSerializer):
                 "version": number,
                 "digest": by_version[number].digest,
                 "display_name": by_version[number].display_name,
+                "anonymous": by_version[number].anonymous,
+                "source": by_version[number].source,
                 "created_at": by_version[number].created_at.isoformat(),
             }
             for number in sorted_versions(by_version)
@@ -88,6 +103,7 @@ class ComponentVersionSerializer(serializers.Serializer):
             "code_digest": instance.code_digest,
             "warnings": instance.warnings,
             "source": instance.source,
+            "anonymous": instance.anonymous,
             "created_by": instance.created_by.username if instance.created_by else None,
             "created_at": instance.created_at.isoformat(),
         }

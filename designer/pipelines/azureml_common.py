@@ -17,6 +17,12 @@ from designer.registry.types import DATA_TYPES, INPUT_TYPES
 PIPELINE_SCHEMA_URL = "https://azuremlschemas.azureedge.net/latest/pipelineJob.schema.json"
 COMMAND_SCHEMA_URL = "https://azuremlschemas.azureedge.net/latest/commandComponent.schema.json"
 POSITION_TAG = "conveyor.position"
+# The built-in catalog is a registry in the Azure ML sense: azureml://registries/azureml/...
+BUILTIN_REGISTRY = "azureml"
+REGISTRY_RE = re.compile(
+    r"^azureml://registries/(?P<registry>[^/]+)/components/(?P<name>[^/]+)"
+    r"(?:/versions/(?P<version>[^/]+)|/labels/(?P<label>[^/]+))?/?$"
+)
 
 NODE_ID_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
 PORT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -134,7 +140,7 @@ def azure_only_uri(value: Any) -> str | None:
     if value.startswith("azureml://datastores/") or "/datastores/" in value[:40]:
         return "datastore URIs (azureml://datastores/...)"
     if value.startswith("azureml://registries/"):
-        return "registry URIs (azureml://registries/...)"
+        return f"registries other than {BUILTIN_REGISTRY!r} (azureml://registries/...)"
     if value.startswith("azureml://"):
         return "azureml:// URIs"
     if value.startswith("azureml:"):

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from designer.pipelines.azureml_common import PIPELINE_SCHEMA_URL, POSITION_TAG
+from designer.pipelines.azureml_common import BUILTIN_REGISTRY, PIPELINE_SCHEMA_URL, POSITION_TAG
 from designer.registry.types import DATA_TYPES, ComponentSpec
 
 
@@ -47,11 +47,13 @@ def pipeline_yaml(
     specs: Mapping[str, ComponentSpec],
     files: Mapping[str, ComponentFile],
     data_files: Mapping[str, str],
+    registered: Mapping[str, str] | None = None,
 ) -> str:
     """The pipeline job YAML text of a document.
 
-    specs: node component ref -> spec. files: ref -> where its spec is written.
-    data_files: pipeline input default (a dataset path) -> its path in the export.
+    specs: node component ref -> spec. files: ref -> where its spec is written (anonymous
+    components). data_files: pipeline input default (a dataset path) -> its path in the
+    export. registered: ref -> how a job names a registered component (named versions).
     """
     outputs_of = _output_bindings(document)
     body: dict[str, Any] = {
@@ -71,7 +73,12 @@ def pipeline_yaml(
     body["settings"] = _settings(document.get("settings") or {})
     incoming = _incoming(document)
     body["jobs"] = {
-        node["id"]: _job(node, files, incoming.get(node["id"], {}), outputs_of.get(node["id"], {}))
+        node["id"]: _job(
+            node,
+            _component_field(node["component"], files, registered or {}),
+            incoming.get(node["id"], {}),
+            outputs_of.get(node["id"], {}),
+        )
         for node in document.get("nodes", [])
     }
     for key in ("inputs", "outputs"):
@@ -127,14 +134,29 @@ def _output_bindings(document: dict[str, Any]) -> dict[str, dict[str, str]]:
     return result
 
 
+def _component_field(
+    ref: str, files: Mapping[str, ComponentFile], registered: Mapping[str, str]
+) -> str:
+    if ref in registered:
+        return registered[ref]
+    return f"./{files[ref].spec_path}"
+
+
+def registered_ref(name: str, version: str, *, builtin: bool) -> str:
+    """How a pipeline YAML names a registered component: built-ins live in the `azureml`
+    registry, everything else published on purpose in the workspace (`azureml:name:v`)."""
+    if builtin:
+        return f"azureml://registries/{BUILTIN_REGISTRY}/components/{name}/versions/{version}"
+    return f"azureml:{name}:{version}"
+
+
 def _job(
     node: dict[str, Any],
-    files: Mapping[str, ComponentFile],
+    component: str,
     incoming: dict[str, str],
     outputs: dict[str, str],
 ) -> dict[str, Any]:
-    spec_path = files[node["component"]].spec_path
-    job: dict[str, Any] = {"type": "command", "component": f"./{spec_path}"}
+    job: dict[str, Any] = {"type": "command", "component": component}
     if node.get("display_name"):
         job["display_name"] = node["display_name"]
     if node.get("compute"):

@@ -66,6 +66,7 @@ class Importer:
     resolve: Resolver
     dataset: Callable[[Path], str]
     compute_map: Mapping[str, str] = field(default_factory=dict)
+    resolve_builtin: Resolver | None = None
     pools: tuple[str, ...] = ("cpu",)
     findings: Findings = field(default_factory=Findings)
     nodes: list[tuple[tuple[int, ...], dict[str, Any]]] = field(default_factory=list)
@@ -81,6 +82,7 @@ class Importer:
             issue = ImportIssue(None, None, "invalid_pipeline", f"{path.name}: no `jobs:` found")
             raise YamlImportError([issue])
         loader = Loader(self.root, self.resolve, self.findings)
+        loader.resolve_builtin = self.resolve_builtin
         binder = Binder(self.root, self.dataset, self.findings)
         pipeline_name = name or _pipeline_name(data, path)
         scope = Scope(prefix="", owner=safe_name(pipeline_name), base_dir=path.parent, key=())

@@ -3,8 +3,6 @@ or a nested pipeline component (pure: the registry is reached through a resolver
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -13,13 +11,14 @@ from typing import Any
 import yaml
 
 from designer.pipelines.azureml_common import (
+    BUILTIN_REGISTRY,
     COMMAND_SCHEMA_URL,
+    REGISTRY_RE,
     UNSUPPORTED_TYPES,
     Findings,
     ImportIssue,
     YamlImportError,
     azure_only_uri,
-    folder_digest,
     inside,
     load_yaml_text,
     safe_name,
@@ -29,11 +28,16 @@ from designer.registry.types import ComponentSpec, SpecError
 
 Resolver = Callable[[str], ComponentSpec | None]
 MAX_DEPTH = 16
+# Component files are registered anonymously; until then their version is a placeholder.
+ANONYMOUS_PREFIX = "anonymous-"
 
 
 @dataclass(frozen=True)
 class PendingComponent:
-    """A component the import registers: its YAML text and where its code lives."""
+    """A component file the import registers anonymously: its YAML text and code folder.
+
+    `spec.version` is a placeholder until the registry derives the real one from content.
+    """
 
     spec: ComponentSpec
     yaml_text: str
@@ -66,6 +70,8 @@ class Loader:
     resolve: Resolver
     findings: Findings
     components: dict[str, PendingComponent] = field(default_factory=dict)
+    # Built-in components only: `azureml://registries/azureml/components/<name>/...`.
+    resolve_builtin: Resolver | None = None
 
     def target(
         self, job: dict[str, Any], node: str, base_dir: Path, *, name: str, ports: dict[str, Any]
@@ -95,6 +101,15 @@ class Loader:
         return None
 
     def _from_ref(self, ref: str, node: str, base_dir: Path) -> Target | None:
+        registry = REGISTRY_RE.match(ref)
+        if registry and registry["registry"] == BUILTIN_REGISTRY and self.resolve_builtin:
+            version = registry["version"] or "latest"
+            spec = self.resolve_builtin(f"{registry['name']}@{version}")
+            if spec is None:
+                message = f"job '{node}': the {BUILTIN_REGISTRY} registry has no {ref!r}"
+                self.findings.error("unknown_component", message, node)
+                return None
+            return CommandTarget(spec)
         if ref.startswith("azureml://"):
             return self._unsupported(node, azure_only_uri(ref) or "azureml:// URIs")
         if ref.startswith("azureml:"):
@@ -156,7 +171,9 @@ class Loader:
         code_dir: Path | None,
     ) -> Target | None:
         try:
-            spec = parse_component_dict(data, source=where).spec
+            # Component files are anonymous: `version:` may be left out.
+            provisional = f"{ANONYMOUS_PREFIX}{len(self.components) + 1}"
+            spec = parse_component_dict({**data, "version": provisional}, source=where).spec
         except SpecError as exc:
             for problem in exc.problems:
                 message = f"job '{node}': {where}: {problem.field}: {problem.message}"
@@ -164,11 +181,11 @@ class Loader:
             return None
         if not self._code_ok(spec, node, base_dir, code_dir):
             return None
-        pending = self.components.get(spec.ref)
-        if pending is not None and pending.spec.raw != spec.raw:
-            message = f"job '{node}': two different component files both say {spec.ref}"
-            self.findings.error("version_conflict", message, node)
-            return None
+        # The same file met twice is one component; the registry derives the real version.
+        key = (text, str(base_dir), str(code_dir))
+        for pending in self.components.values():
+            if (pending.yaml_text, str(pending.base_dir), str(pending.code_dir)) == key:
+                return CommandTarget(pending.spec)
         self.components[spec.ref] = PendingComponent(spec, text, base_dir, code_dir)
         return CommandTarget(spec)
 
@@ -205,10 +222,7 @@ class Loader:
             if code_dir is None:
                 return None
             spec["code"] = "./code"
-        code_digest = folder_digest(code_dir) if code_dir else ""
-        blob = json.dumps(spec, sort_keys=True, default=str) + code_digest
-        spec["version"] = hashlib.sha256(blob.encode()).hexdigest()[:12]
-        text = yaml.safe_dump(spec, sort_keys=False)
+        text = yaml.safe_dump(spec, sort_keys=False)  # anonymous: the registry versions it
         return self._command(spec, text, node, f"job '{node}'", base_dir=None, code_dir=code_dir)
 
     def _inline_code(self, code: Any, node: str, base_dir: Path) -> Path | None:

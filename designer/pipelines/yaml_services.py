@@ -18,7 +18,7 @@ from designer.datastores.models import UPLOADS
 from designer.datastores.references import ReferenceRefused, reference_parse
 from designer.datastores.services import DataRefused, data_problem, data_resolve, dataset_record
 from designer.pipelines.azureml_common import ImportIssue, YamlImportError
-from designer.pipelines.azureml_export import component_files, pipeline_yaml
+from designer.pipelines.azureml_export import component_files, pipeline_yaml, registered_ref
 from designer.pipelines.azureml_import import Importer
 from designer.pipelines.azureml_jobs import PendingComponent
 from designer.pipelines.datasets import dataset_store_path
@@ -68,6 +68,7 @@ def pipeline_yaml_import(
     importer = Importer(
         root=root,
         resolve=spec_resolver(),
+        resolve_builtin=spec_resolver(builtin=True),
         dataset=lambda local: dataset_record(dataset_store_path(local), owner=user).reference,
         compute_map=settings.CONVEYOR_COMPUTE_MAP,
         pools=tuple(settings.COMPUTE_POOLS),
@@ -76,12 +77,25 @@ def pipeline_yaml_import(
     _check_document(result.document, result.components, user)
     with transaction.atomic():
         warnings = list(result.warnings)
-        for pending in result.components.values():
-            warnings += _register(pending, user)
-        pipeline, version, created, new_version = _save(result.document, user)
+        refs: dict[str, str] = {}
+        for provisional, pending in result.components.items():
+            ref, found = _register(pending, user)
+            refs[provisional] = ref
+            warnings += found
+        document = _with_refs(result.document, refs)
+        pipeline, version, created, new_version = _save(document, user)
     return ImportOutcome(
-        pipeline, version, created, new_version, sorted(result.components), warnings
+        pipeline, version, created, new_version, sorted(set(refs.values())), warnings
     )
+
+
+def _with_refs(document: dict[str, Any], refs: dict[str, str]) -> dict[str, Any]:
+    """The document with each placeholder ref replaced by the registered anonymous version."""
+    nodes = [
+        {**node, "component": refs.get(node["component"], node["component"])}
+        for node in document["nodes"]
+    ]
+    return {**document, "nodes": nodes}
 
 
 def _check_document(
@@ -104,7 +118,7 @@ def _check_document(
         raise YamlImportError([ImportIssue(i.node, i.port, i.code, i.message) for i in issues])
 
 
-def _register(pending: PendingComponent, user: Any) -> list[ImportIssue]:
+def _register(pending: PendingComponent, user: Any) -> tuple[str, list[ImportIssue]]:
     try:
         registration = component_register(
             yaml_text=pending.yaml_text,
@@ -112,6 +126,7 @@ def _register(pending: PendingComponent, user: Any) -> list[ImportIssue]:
             code_dir=pending.code_dir,
             source="upload",
             user=user,
+            anonymous=True,
         )
     except PublishForbidden as exc:
         raise ImportForbidden(str(exc)) from None
@@ -121,7 +136,7 @@ def _register(pending: PendingComponent, user: Any) -> list[ImportIssue]:
         message = f"{pending.spec.ref}: {exc}"
         raise YamlImportError([ImportIssue(None, None, "invalid_component", message)]) from None
     ref = registration.version.ref
-    return [
+    return ref, [
         ImportIssue(None, w.field, "component_warning", f"{ref}: {w.field}: {w.message}")
         for w in registration.warnings
     ]
@@ -199,12 +214,21 @@ def pipeline_version_export(version: PipelineVersion, *, user: Any) -> bytes:
     document = version.document
     stored = {node["component"]: version_by_ref(node["component"]) for node in document["nodes"]}
     specs = {ref: spec_of(found) for ref, found in stored.items()}
-    files = component_files(specs)
+    # Anonymous components travel as files; named ones are referenced, as Azure ML does.
+    files = component_files({ref: spec for ref, spec in specs.items() if stored[ref].anonymous})
+    registered = {
+        ref: registered_ref(found.component.name, found.version, builtin=found.source == "builtin")
+        for ref, found in stored.items()
+        if not found.anonymous
+    }
     data_files = _data_files(document, user)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(PIPELINE_FILE, pipeline_yaml(document, specs, files, data_files))
+        yaml_text = pipeline_yaml(document, specs, files, data_files, registered)
+        archive.writestr(PIPELINE_FILE, yaml_text)
         for ref, found in stored.items():
+            if ref not in files:
+                continue
             archive.writestr(files[ref].spec_path, found.yaml)
             code_path = files[ref].code_path
             if found.code_path and code_path:

@@ -33,6 +33,10 @@ class Component(models.Model):
         related_name="owned_components",
         help_text="Members of this group may publish versions too.",
     )
+    claimed = models.BooleanField(
+        default=True,
+        help_text="False while the name holds only anonymous versions: nobody owns it yet.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -44,11 +48,16 @@ class Component(models.Model):
 
     @property
     def is_system(self) -> bool:
-        return self.owner_id is None and self.owner_group_id is None
+        return self.claimed and self.owner_id is None and self.owner_group_id is None
 
 
 class ComponentVersion(models.Model):
-    """One published `name@version`: its spec, YAML and code snapshot never change."""
+    """One published `name@version`: its spec, YAML and code snapshot never change.
+
+    Anonymous versions (Azure ML's term) come from the component files a pipeline YAML
+    references: their version is derived from their content, so they never clash, need no
+    rights on the name, and `@latest` never picks them.
+    """
 
     class Source(models.TextChoices):
         BUILTIN = "builtin", "Built-in catalog"
@@ -69,6 +78,10 @@ class ComponentVersion(models.Model):
     search_text = models.TextField(blank=True, editable=False, help_text="Lower-cased, for search.")
     warnings = models.JSONField(default=list, blank=True)
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.UPLOAD)
+    anonymous = models.BooleanField(
+        default=False,
+        help_text="Registered by a pipeline import; its version is a hash of spec and code.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )

@@ -27,6 +27,8 @@ class PublishForbidden(PermissionError):
 
 def component_owner(component: Component) -> dict[str, Any]:
     """The owner as the API shows it: {kind: system|user, name, group}."""
+    if not component.claimed:
+        return {"kind": "unclaimed", "name": None, "group": None}
     if component.is_system:
         return {"kind": "system", "name": "system", "group": None}
     owner = component.owner.username if component.owner is not None else None
@@ -57,7 +59,7 @@ def component_may_publish(user: Any, component: Component) -> bool:
         return True
     if not user.is_authenticated or not user.is_active:
         return False
-    if user.is_staff:
+    if user.is_staff or not component.claimed:  # unclaimed: only anonymous versions so far
         return True
     if component.is_system:
         return False

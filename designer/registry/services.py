@@ -6,15 +6,17 @@ import shutil
 import tempfile
 from collections.abc import Iterable
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
+import yaml
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 
+from designer.core.yamlsafe import safe_load
 from designer.environments.resolve import environment_check
 from designer.environments.spec import EnvironmentProblem
 from designer.registry.models import Component, ComponentVersion
@@ -87,18 +89,22 @@ def component_register(
     source: str = ComponentVersion.Source.UPLOAD,
     user: Any = None,
     group: Any = None,
+    anonymous: bool = False,
 ) -> Registration:
     """Register a component version, or confirm an identical one.
 
     yaml_text: the spec. base_dir: folder the spec's `code` is relative to. code_dir: an
     explicit code folder (an unpacked upload), which wins over `code`. user: the publisher
-    (None: the server itself). group: co-owner of a new name. Raises SpecError,
+    (None: the server itself). group: co-owner of a new name. anonymous: a component file
+    of an imported pipeline: `version:` may be missing and is replaced by a hash of spec
+    and code (as Azure ML does), and no rights on the name are needed. Raises SpecError,
     VersionConflict, CodeFolderError, PublishForbidden. A refused registration leaves
     nothing in the store.
     """
-    parsed = parse_component_yaml(yaml_text)
+    parsed = _parse_anonymous(yaml_text) if anonymous else parse_component_yaml(yaml_text)
     spec = parsed.spec
-    publish_check(user=user, name=spec.name, version=spec.version)
+    if not anonymous:
+        publish_check(user=user, name=spec.name, version=spec.version)
     _environment_check(spec, base_dir)
     folder = code_dir if code_dir is not None else _code_folder(spec, base_dir)
     stage = (
@@ -107,7 +113,11 @@ def component_register(
         else nullcontext(None)
     )
     with stage as staged:
-        digest = spec_digest(spec.raw, staged.digest if staged else "")
+        code_digest = staged.digest if staged else ""
+        if anonymous:
+            parsed = _with_version(parsed, anonymous_version(spec.raw, code_digest))
+            spec = parsed.spec
+        digest = spec_digest(spec.raw, code_digest)
         existing = _find_version(spec.name, spec.version)
         if existing is not None:
             if existing.digest != digest:  # the owner learns of a conflict, others of the owner
@@ -127,7 +137,34 @@ def component_register(
             source=source,
             user=user,
             group=group,
+            anonymous=anonymous,
         )
+
+
+ANONYMOUS_PLACEHOLDER = "0"
+
+
+def _parse_anonymous(yaml_text: str) -> ParsedSpec:
+    """Parse a spec whose `version:` may be missing (it is replaced anyway)."""
+    try:
+        data = safe_load(yaml_text)
+    except yaml.YAMLError:
+        return parse_component_yaml(yaml_text)  # raises SpecError naming the line
+    if isinstance(data, dict):
+        data = {**data, "version": ANONYMOUS_PLACEHOLDER}
+    parsed = parse_component_dict(data)
+    return ParsedSpec(parsed.spec, [w for w in parsed.warnings if w.field != "version"])
+
+
+def anonymous_version(raw: dict[str, Any], code_digest: str) -> str:
+    """The version of an anonymous component: a hash of its spec (less `version`) and code."""
+    content = {key: value for key, value in raw.items() if key != "version"}
+    return spec_digest(content, code_digest)[:16]
+
+
+def _with_version(parsed: ParsedSpec, version: str) -> ParsedSpec:
+    raw = {**parsed.spec.raw, "version": version}
+    return ParsedSpec(replace(parsed.spec, version=version, raw=raw), parsed.warnings)
 
 
 def publish_check(*, user: Any, name: str, version: str) -> None:
@@ -145,6 +182,12 @@ def _component_claim(*, name: str, user: Any, group: Any, source: str) -> Compon
     )
     if created:
         return component
+    if not component.claimed:  # only anonymous versions so far: the first named one claims it
+        component.owner, component.owner_group, component.claimed = owner["owner"], None, True
+        if publisher is not None:
+            component.owner_group = group
+        component.save(update_fields=["owner", "owner_group", "claimed"])
+        return component
     component_publish_check(user, component)  # a concurrent first publisher may have won
     if source == ComponentVersion.Source.BUILTIN and user is None and not component.is_system:
         component.owner, component.owner_group = None, None  # a built-in name is the system's
@@ -161,11 +204,17 @@ def _version_create(
     source: str,
     user: Any,
     group: Any,
+    anonymous: bool = False,
 ) -> Registration:
     spec = parsed.spec
     try:
         with transaction.atomic():
-            component = _component_claim(name=spec.name, user=user, group=group, source=source)
+            if anonymous:
+                component, _ = Component.objects.get_or_create(
+                    name=spec.name, defaults={"claimed": False}
+                )
+            else:
+                component = _component_claim(name=spec.name, user=user, group=group, source=source)
             version = ComponentVersion.objects.create(
                 component=component,
                 version=spec.version,
@@ -180,6 +229,7 @@ def _version_create(
                 is_deterministic=spec.is_deterministic,
                 warnings=[w.as_dict() for w in parsed.warnings],
                 source=source,
+                anonymous=anonymous,
                 created_by=user if getattr(user, "is_authenticated", False) else None,
             )
             component.save(update_fields=["updated_at"])
@@ -267,13 +317,28 @@ def sorted_versions(versions: Iterable[str]) -> list[str]:
     return sorted(versions, key=version_key, reverse=True)
 
 
-def version_get(name: str, version: str) -> ComponentVersion:
-    """Resolve `version` (or `latest`) of component `name`; raise UnknownComponent."""
+def version_get(name: str, version: str, *, builtin: bool = False) -> ComponentVersion:
+    """Resolve `version` (or `latest`: the newest named one) of `name`; raise UnknownComponent.
+
+    builtin: only versions of the built-in catalog (the `azureml` registry).
+    """
+    if builtin:
+        found = _builtin_version(name, version)
+        if found is None:
+            raise UnknownComponent(f"the built-in catalog has no {name}@{version}")
+        return found
     if version == "latest":
         versions = list(
-            ComponentVersion.objects.filter(component__name=name).values_list("version", flat=True)
+            ComponentVersion.objects.filter(component__name=name, anonymous=False).values_list(
+                "version", flat=True
+            )
         )
         if not versions:
+            if Component.objects.filter(name=name).exists():
+                raise UnknownComponent(
+                    f"component {name!r} has only anonymous versions (from pipeline imports); "
+                    "name one by its version"
+                )
             raise UnknownComponent(f"component {name!r} is not registered")
         version = sorted_versions(versions)[0]
     found = _find_version(name, version)
@@ -282,6 +347,16 @@ def version_get(name: str, version: str) -> ComponentVersion:
             raise UnknownComponent(f"component {name!r} is not registered")
         raise UnknownComponent(f"component {name!r} has no version {version!r}")
     return found
+
+
+def _builtin_version(name: str, version: str) -> ComponentVersion | None:
+    found = ComponentVersion.objects.select_related("component").filter(
+        component__name=name, source=ComponentVersion.Source.BUILTIN
+    )
+    if version != "latest":
+        return found.filter(version=version).first()
+    by_version = {v.version: v for v in found}
+    return by_version[sorted_versions(by_version)[0]] if by_version else None
 
 
 def ref_split(ref: str) -> tuple[str, str]:
@@ -305,14 +380,17 @@ def spec_of(version: ComponentVersion) -> ComponentSpec:
     return _spec_of(version.pk, version.digest)
 
 
-def spec_resolver() -> Any:
-    """A `ref -> ComponentSpec | None` callable for the pipeline validator, memoised per call."""
+def spec_resolver(*, builtin: bool = False) -> Any:
+    """A `ref -> ComponentSpec | None` callable for the pipeline validator, memoised per call.
+
+    builtin: resolve in the built-in catalog only.
+    """
     cache: dict[str, ComponentSpec | None] = {}
 
     def resolve(ref: str) -> ComponentSpec | None:
         if ref not in cache:
             try:
-                cache[ref] = spec_of(version_by_ref(ref))
+                cache[ref] = spec_of(version_get(*ref_split(ref), builtin=builtin))
             except UnknownComponent:
                 cache[ref] = None
         return cache[ref]

@@ -147,9 +147,10 @@ def test_syncing_a_builtin_claims_its_name_for_the_system(api: Any, settings: An
     assert publish(api, spec_yaml("echo_text", "6")).status_code == 403
 
 
-def test_a_yaml_import_carrying_a_new_version_of_a_builtin_is_refused_with_403(
+def test_a_yaml_import_carrying_enter_data_99_gets_an_anonymous_version_and_latest_stays(
     builtins: Any, api: Any, settings: Any, tmp_path: Any
 ) -> None:
+    """Issue 12: a pipeline's own component file is anonymous, in the importer's namespace."""
     from tests.yaml_io.conftest import import_yaml
 
     settings.CONVEYOR_HOME = tmp_path / "home"
@@ -163,7 +164,9 @@ def test_a_yaml_import_carrying_a_new_version_of_a_builtin_is_refused_with_403(
         "  one:\n    type: command\n    component: ./enter/enter.yml\n"
     )
     response = import_yaml(api, folder / "pipeline.yml")
-    assert response.status_code == 403, response.json()
-    assert_error_shape(response.json(), "permission_denied")
-    assert "enter_data" in response.json()["message"]
+    assert response.status_code == 201, response.json()
+    ref = response.json()["latest"]["document"]["nodes"][0]["component"]
+    assert ref.startswith("enter_data@") and ref != "enter_data@99"
+    assert not ComponentVersion.objects.filter(component__name="enter_data", version="99")
     assert version_get("enter_data", "latest").version == "1"
+    assert Component.objects.get(name="enter_data").is_system

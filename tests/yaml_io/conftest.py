@@ -52,6 +52,14 @@ def unzip(payload: bytes, target: Path) -> Path:
     return target
 
 
+def register_named(*names: str) -> None:
+    """Publish test components on purpose (named versions), as `component create` does."""
+    from designer.registry.services import component_register_file
+
+    for name in names:
+        component_register_file(PIPELINES / "components" / name / f"{name}.yml", source="upload")
+
+
 def errors_of(response: Any) -> list[dict[str, Any]]:
     assert response.status_code == 400, response.json()
     return list(response.json()["details"]["errors"])
@@ -61,6 +69,7 @@ def errors_of(response: Any) -> list[dict[str, Any]]:
 def home(settings: Any, tmp_path: Path) -> Path:
     """An isolated CONVEYOR_HOME with two pools mapped from Azure cluster names."""
     settings.CONVEYOR_HOME = tmp_path / "home"
+    settings.CONVEYOR_HOME.mkdir(mode=0o700)  # as the server does at start-up
     settings.COMPUTE_POOLS = ["cpu", "gpu"]
     settings.CONVEYOR_COMPUTE_MAP = {"azureml:cpu-cluster": "cpu", "azureml:gpu-cluster": "gpu"}
     return Path(settings.CONVEYOR_HOME)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.yaml_io.conftest import PIPELINES, import_yaml, unzip
+from tests.yaml_io.conftest import PIPELINES, import_yaml, register_named, unzip
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +53,7 @@ def test_the_export_is_a_pipeline_job_yaml_with_component_files_and_code(api, ho
 
 
 def test_a_document_saved_by_the_canvas_round_trips(api, home, tmp_path):
-    import_yaml(api, PIPELINES / "chain.yml")
+    register_named("write", "append")
     document = {
         "schema_version": 1,
         "name": "canvas-made",
