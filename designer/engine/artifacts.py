@@ -141,9 +141,11 @@ def digest_output(path: Path, port_type: str) -> Digest:
     port_type: the output's type (uri_file or a folder type).
     """
     if port_type == "uri_file" and not (path.is_file() and not path.is_symlink()):
-        raise MissingOutputError(f"the step did not write its uri_file output at {path}")
+        # Named relative to the step's outputs: a step error never shows a server path.
+        where = f"outputs/{path.parent.name}/{path.name}"
+        raise MissingOutputError(f"the step did not write its uri_file output at {where}")
     if port_type in FOLDER_OUTPUT_TYPES and not path.is_dir():
-        raise MissingOutputError(f"the output folder {path} is missing")
+        raise MissingOutputError(f"the output folder outputs/{path.name} is missing")
     return digest_path(path)
 
 

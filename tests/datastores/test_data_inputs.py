@@ -167,3 +167,13 @@ def test_a_step_answer_names_inputs_by_reference_or_store_path_never_the_host_pa
         "data": {"artifact": "runs/1/a/1/outputs/out", "sha256": "ab"},
         "table": {"reference": SHARED_CSV, "sha256": "cd"},
     }
+
+
+def test_a_missing_output_is_named_without_the_server_path(tmp_path):
+    from designer.engine.artifacts import MissingOutputError, digest_output
+
+    (tmp_path / "outputs" / "report").mkdir(parents=True)
+    with pytest.raises(MissingOutputError) as caught:
+        digest_output(tmp_path / "outputs" / "report" / "data", "uri_file")
+    assert str(tmp_path) not in str(caught.value)
+    assert "outputs/report/data" in str(caught.value)
