@@ -28,9 +28,9 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.engine.cluster import Cluster, fresh_postgres  # noqa: E402
+from tests.engine.cluster import fresh_postgres  # noqa: E402
 from tests.faults import services  # noqa: E402
-from tests.faults.conftest import FAULTS_REDIS_DB, start_supervised  # noqa: E402
+from tests.faults.conftest import FAULTS_REDIS_DB, make_cluster  # noqa: E402
 from tests.faults.workload import (  # noqa: E402
     Shape,
     outcome,
@@ -82,18 +82,9 @@ def one(fault: str, args: argparse.Namespace) -> dict[str, object]:
     home = Path(tempfile.mkdtemp(prefix=f"conveyor-bench-{fault}-"))
     database, drop = fresh_postgres(args.postgres)
     broker = args.amqp if fault == "rabbitmq" else f"{args.redis}/{FAULTS_REDIS_DB}"
-    cluster = Cluster(
-        database_url=database,
-        broker_url=broker,
-        home=home,
-        threads=args.threads,
-        driver_module="tests.faults.driver",
-    )
+    cluster = None
     try:
-        cluster.driver("setup")
-        for _ in range(args.workers):
-            start_supervised(cluster)
-        time.sleep(4)  # Workers import Django.
+        cluster = make_cluster(database, broker, home, args.workers, args.threads)
         runs = submit(cluster, args.runs, args.seconds, SHAPE)
         started = time.time()
         wait_running(database, runs, at_least=2, timeout=120)
@@ -133,11 +124,15 @@ def one(fault: str, args: argparse.Namespace) -> dict[str, object]:
             "correct": correct,
         }
     finally:
-        cluster.stop()
+        if cluster is not None:
+            cluster.stop()
         services.redis_start()
         services.postgres_start()
-        drop()
-        shutil.rmtree(home, ignore_errors=True)
+        if args.keep:
+            print(f"kept {home} and {database}")
+        else:
+            drop()
+            shutil.rmtree(home, ignore_errors=True)
 
 
 def main() -> None:
@@ -151,6 +146,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--ceiling", type=float, default=900)
     parser.add_argument("--faults", default="redis,postgres,terminate,worker")
+    parser.add_argument("--keep", action="store_true", help="keep the worker logs")
     args = parser.parse_args()
     print(
         f"{args.runs} runs x {len(SHAPE)} steps ({args.seconds:g} s each), "

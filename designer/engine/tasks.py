@@ -13,9 +13,9 @@ from designer.engine.execution import step_execute
 
 # The runner enforces each node's timeout; Dramatiq's own limit must never fire first.
 NO_TIME_LIMIT_MS = 10 * 365 * 24 * 3600 * 1000
-# A message that met a database outage goes back with backoff (0.5 s doubling to 10 s),
-# about ten minutes in all; past that the reaper's sweep re-sends the step.
-DB_RETRIES = 64
+# A message that met a database outage goes back with backoff (0.25 s doubling to 2 s:
+# a blip must cost seconds), about ten minutes in all; past that the sweep re-sends it.
+DB_RETRIES = 300
 logger = logging.getLogger(__name__)
 
 
@@ -37,8 +37,8 @@ def retry_when(retries: int, exc: BaseException) -> bool:
     queue_name=settings.DEFAULT_COMPUTE,
     max_retries=0,
     retry_when=retry_when,
-    min_backoff=500,
-    max_backoff=10_000,
+    min_backoff=250,
+    max_backoff=2_000,
     time_limit=NO_TIME_LIMIT_MS,
 )
 def execute_step(step_run_id: int) -> None:

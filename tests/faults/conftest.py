@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,17 +47,31 @@ def start_supervised(cluster: Cluster, queues: tuple[str, ...] = ("cpu",)) -> No
     cluster.workers.append(proc)
 
 
-def make_cluster(database: str, broker: str, home: Path, workers: int = 2) -> Cluster:
+# Step environments are built on a host's first use (tens of seconds): shared by the
+# fault tests, and built before any fault, so only recovery is measured.
+ENV_DIR = Path(tempfile.gettempdir()) / "conveyor-faults-envs"
+
+
+def make_cluster(
+    database: str, broker: str, home: Path, workers: int = 2, threads: int = 4
+) -> Cluster:
+    """Supervised workers on a fresh database, warmed up by one completed run."""
+    from tests.faults.workload import SHAPE, submit, wait_done
+
     cluster = Cluster(
         database_url=database,
         broker_url=broker,
         home=home,
+        threads=threads,
         driver_module="tests.faults.driver",
         CONVEYOR_LOG_LEVEL="INFO",
+        CONVEYOR_ENV_DIR=str(ENV_DIR),
     )
     cluster.driver("setup")
     for _ in range(workers):
         start_supervised(cluster)
+    warm = submit(cluster, 1, 0.0, {"s": SHAPE["s"]})
+    wait_done(database, warm, ceiling=600)
     return cluster
 
 

@@ -1,0 +1,92 @@
+"""Scale-out throughput: steps per second against the number of worker processes.
+
+python bench/scaleout_throughput.py [--width 200] [--threads 4] [--processes 1,2,4]
+
+PostgreSQL + Redis, a fan-out of WIDTH short steps (`bench_noop`, force_rerun), run once
+per worker count (each worker a `rundramatiq --processes 1 --threads T`). Printed per
+count: the run's created -> ended time, steps/s, and the median queued -> started and
+started -> ended of its steps (the claim queue shows up in the first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.common import fanout  # noqa: E402
+from tests.engine.cluster import Cluster, fresh_postgres  # noqa: E402
+from tests.faults.conftest import ENV_DIR  # noqa: E402
+
+
+def measure(args: argparse.Namespace, processes: int) -> dict[str, float]:
+    home = Path(tempfile.mkdtemp(prefix="conveyor-bench-throughput-"))
+    database, drop = fresh_postgres(args.postgres)
+    cluster = Cluster(
+        database_url=database,
+        broker_url=args.redis,
+        home=home,
+        threads=args.threads,
+        CONVEYOR_COMPONENTS_DIR=str(ROOT / "bench" / "components"),
+        CONVEYOR_ENV_DIR=str(ENV_DIR),  # Built once (first use), shared by the counts.
+    )
+    try:
+        cluster.driver("setup")
+        cluster.driver("register", str(ROOT / "bench" / "components" / "noop.yml"))
+        for _ in range(processes):
+            cluster.start_worker()
+        cluster.wait_ready(4 + processes)
+        # A warm-up run, so imports, plans and connections are not measured.
+        settings = json.dumps({"force_rerun": True})
+        warm = cluster.driver("submit", "warm", json.dumps(fanout(2 * processes)), settings)
+        cluster.driver("wait", str(warm["run"]), "600")
+        run = cluster.driver("submit", "fan", json.dumps(fanout(args.width)), settings)["run"]
+        result = cluster.driver("wait", str(run), "900")
+        assert result["status"] == "Completed", result["status"]
+        phases = cluster.driver("timings", str(run))
+        return {
+            "seconds": result["seconds"],
+            "rate": args.width / result["seconds"],
+            "queued_to_started": phases["queued_to_started"],
+            "started_to_ended": phases["started_to_ended"],
+        }
+    finally:
+        cluster.stop()
+        drop()
+        shutil.rmtree(home, ignore_errors=True)
+        time.sleep(1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
+    parser.add_argument("--width", type=int, default=200)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--processes", default="1,2,4")
+    args = parser.parse_args()
+    print(
+        f"fan-out of {args.width} bench_noop steps, PostgreSQL + Redis, "
+        f"{args.threads} threads per worker process, {os.cpu_count()} CPUs"
+    )
+    print("| worker processes | run s | steps/s | median queued->started ms | median run ms |")
+    print("|---|---|---|---|---|")
+    for processes in (int(p) for p in args.processes.split(",")):
+        row = measure(args, processes)
+        print(
+            f"| {processes} | {row['seconds']:.2f} | {row['rate']:.1f}"
+            f" | {row['queued_to_started'] * 1000:.0f} | {row['started_to_ended'] * 1000:.0f} |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
