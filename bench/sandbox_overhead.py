@@ -51,7 +51,9 @@ from designer.registry.services import component_register_file  # noqa: E402
 COMMAND = "python -c pass"
 
 
-def launches(launcher: list[str], count: int, env: dict[str, str]) -> tuple[float, float]:
+def launches(
+    launcher: list[str], count: int, env: dict[str, str], command: str
+) -> tuple[float, float]:
     """Median wall seconds of `launcher + bash -c COMMAND`, and the CPU seconds (user +
     system) its processes used per launch: on a loaded machine the wall time mostly
     measures waiting for a CPU, which hits the sandbox's extra processes more."""
@@ -59,7 +61,7 @@ def launches(launcher: list[str], count: int, env: dict[str, str]) -> tuple[floa
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     for _ in range(count):
         started = time.perf_counter()
-        subprocess.run([*launcher, "/bin/bash", "-c", COMMAND], env=env, check=True)
+        subprocess.run([*launcher, "/bin/bash", "-c", command], env=env, check=True)
         times.append(time.perf_counter() - started)
         reap_orphans()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -106,24 +108,19 @@ def launch_costs(count: int) -> None:
     env = {"PATH": f"{os.path.dirname(sys.executable)}:/usr/bin:/bin", "HOME": str(dirs.home)}
     sandbox = bwrap_argv(settings.SANDBOX_BWRAP, mounts, who)
     subreaper()
-    direct, boxed = [], []
-    for _ in range(3):  # Alternate, so that machine load hits both alike.
-        direct.append(launches([], count // 3, env))
-        boxed.append(launches(sandbox, count // 3, env))
-    plain, sandboxed = (statistics.median(w for w, _ in runs) for runs in (direct, boxed))
-    plain_cpu, boxed_cpu = (statistics.median(c for _, c in runs) for runs in (direct, boxed))
-    print(
-        f"{'launch: bash -c python -c pass':<34} {plain * 1000:9.2f} ms wall"
-        f"  {plain_cpu * 1000:7.2f} ms CPU"
-    )
-    print(
-        f"{'launch: the same in the sandbox':<34} {sandboxed * 1000:9.2f} ms wall"
-        f"  {boxed_cpu * 1000:7.2f} ms CPU"
-    )
-    print(
-        f"{'  sandbox cost per launch':<34} {(sandboxed - plain) * 1000:9.2f} ms wall"
-        f"  {(boxed_cpu - plain_cpu) * 1000:7.2f} ms CPU"
-    )
+    for command in ("true", COMMAND):
+        direct, boxed = [], []
+        for _ in range(3):  # Alternate, so that machine load hits both alike.
+            direct.append(launches([], count // 3, env, command))
+            boxed.append(launches(sandbox, count // 3, env, command))
+        plain, boxed_wall = (statistics.median(w for w, _ in runs) for runs in (direct, boxed))
+        plain_cpu, boxed_cpu = (statistics.median(c for _, c in runs) for runs in (direct, boxed))
+        for label, wall, cpu in (
+            (f"launch: bash -c {command}", plain, plain_cpu),
+            ("  the same in the sandbox", boxed_wall, boxed_cpu),
+            ("  sandbox cost per launch", boxed_wall - plain, boxed_cpu - plain_cpu),
+        ):
+            print(f"{label:<34} {wall * 1000:9.2f} ms wall  {cpu * 1000:7.2f} ms CPU")
 
 
 def sandbox_switch(on: bool) -> None:
