@@ -49,8 +49,9 @@ def client_address(request: Request) -> str:
     return str(BaseThrottle().get_ident(request) or "unknown")
 
 
-def _windows(request: Request, username: str | None, kind: str) -> list[FailureWindow]:
-    windows = [FailureWindow(f"{kind}_address", client_address(request), _rate(f"{kind}_address"))]
+def _windows(request: Request | str, username: str | None, kind: str) -> list[FailureWindow]:
+    address = request if isinstance(request, str) else client_address(request)
+    windows = [FailureWindow(f"{kind}_address", address, _rate(f"{kind}_address"))]
     if username is not None:
         account = username.strip().casefold()
         windows.append(FailureWindow(f"{kind}_account", account, _rate(f"{kind}_account")))
@@ -73,15 +74,18 @@ def signin_check(request: Request, username: str) -> list[FailureWindow]:
 
     request: the sign-in request (login or token issue).
     username: the account being signed in to.
-    Returns the windows to pass to signin_failed if the password turns out wrong.
+    Returns the windows to pass to `failed` if the password turns out wrong.
     """
     windows = _windows(request, username, "signin")
     _refuse(windows, "sign-ins")
     return windows
 
 
-def token_check(request: Request) -> list[FailureWindow]:
-    """Raise Throttled if this address presented too many bad tokens."""
+def token_check(request: Request | str) -> list[FailureWindow]:
+    """Raise Throttled if this address presented too many bad tokens.
+
+    request: the API request, or the client's address (a WebSocket's `scope["client"]`).
+    """
     windows = _windows(request, None, "token")
     _refuse(windows, "token attempts")
     return windows

@@ -14,8 +14,10 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from django.contrib.auth.models import AnonymousUser
+from rest_framework.exceptions import Throttled
 
 from designer.core.models import ApiToken, hash_token
+from designer.core.throttling import failed, token_check
 
 PROTOCOL_PREFIX = "token."
 SUBPROTOCOL = "conveyor"
@@ -39,13 +41,19 @@ def accepted_subprotocol(scope: dict[str, Any]) -> str | None:
 
 
 @database_sync_to_async
-def user_for_token(key: str) -> Any:
+def user_for_token(key: str, address: str = "unknown") -> Any:
+    """The token's user; AnonymousUser for a bad one (counted, like the API's bad tokens).
+
+    Raises Throttled once `address` presented too many bad tokens (docs/security.md).
+    """
+    windows = token_check(address)
     token = (
         ApiToken.objects.select_related("user")
         .filter(key_hash=hash_token(key), revoked_at__isnull=True)
         .first()
     )
     if token is None or not token.user.is_active:
+        failed(windows)
         return AnonymousUser()
     return token.user
 
@@ -56,5 +64,9 @@ class TokenAuthMiddleware(BaseMiddleware):
     async def __call__(self, scope: Any, receive: Any, send: Any) -> Any:
         key = token_from_scope(scope)
         if key is not None:
-            scope = dict(scope, user=await user_for_token(key))
+            address = str((scope.get("client") or ["unknown"])[0])
+            try:
+                scope = dict(scope, user=await user_for_token(key, address))
+            except Throttled as exc:
+                scope = dict(scope, user=AnonymousUser(), token_throttled=exc.wait or 1)
         return await super().__call__(scope, receive, send)

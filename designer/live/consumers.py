@@ -36,6 +36,7 @@ from designer.live.publish import group_name, relay
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
+CLOSE_THROTTLED = 4429
 MAX_RUN_ID = 2**63 - 1
 LOG_INTERVAL = 0.1  # seconds between two frames that carry only log lines
 CATCH_UP_INTERVAL = 5.0
@@ -94,6 +95,10 @@ class RunConsumer(AsyncJsonWebsocketConsumer):
         user = self.scope.get("user")
         # Accept first: a close before accepting is an HTTP 403 the client cannot tell apart.
         subprotocol = accepted_subprotocol(self.scope)
+        if self.scope.get("token_throttled"):  # too many bad tokens from this address
+            await self.accept(subprotocol)
+            await self.close(code=CLOSE_THROTTLED)
+            return
         if user is None or not user.is_authenticated:
             await self.accept(subprotocol)
             await self.close(code=CLOSE_UNAUTHENTICATED)

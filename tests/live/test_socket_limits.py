@@ -71,3 +71,12 @@ def test_bad_deep_or_huge_messages_get_an_error_frame_or_a_close_not_a_crash(
         await comm.wait()
 
     async_to_sync(body)()
+
+
+def test_bad_tokens_on_the_socket_are_throttled_per_address_with_4429(
+    run: Any, settings: Any
+) -> None:
+    settings.SIGNIN_THROTTLE_RATES = {**settings.SIGNIN_THROTTLE_RATES, "token_address": "5/h"}
+    codes = [close_code_of(f"/ws/runs/{run.pk}/?token=guess-{i}") for i in range(7)]
+    assert codes[:5] == [4401] * 5
+    assert codes[5:] == [4429, 4429]
