@@ -31,10 +31,23 @@ def issue_of(version, port: str = "table") -> dict:
     return found[0]
 
 
-def test_a_dataset_path_climbing_to_the_admin_password_is_refused_and_never_exported(
-    api, home, make_version
+@pytest.mark.parametrize(
+    ("target", "secret"),
+    [
+        ("admin-password.txt", b"hunter2"),
+        ("secret-key", b"s3cr3t"),
+        ("conveyor.sqlite3", b"SQLite format 3"),
+        ("artifacts/runs/1/a/1/outputs/out/data.csv", b"another user's rows"),
+    ],
+)
+def test_a_dataset_path_climbing_to_a_server_file_is_refused_and_never_exported(
+    api, home, make_version, target, secret
 ):
-    value = str(home / "datasets" / ".." / "admin-password.txt")
+    server_file = home / target
+    server_file.parent.mkdir(parents=True, exist_ok=True)
+    if not server_file.exists():
+        server_file.write_bytes(secret + b"\n")
+    value = str(home / "datasets" / ".." / target)
     version = make_version(cat_document(value))
     assert not version.is_valid
     assert issue_of(version) == {
@@ -47,7 +60,7 @@ def test_a_dataset_path_climbing_to_the_admin_password_is_refused_and_never_expo
     assert response.status_code == 200
     with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
         everything = b"".join(archive.read(name) for name in archive.namelist())
-    assert b"hunter2" not in everything
+    assert secret not in everything
 
 
 @pytest.mark.parametrize(
