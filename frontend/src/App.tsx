@@ -6,6 +6,8 @@ import { PipelinesPage } from "./features/pipelines/components/PipelinesPage";
 import { ComponentsPage } from "./features/components/components/ComponentsPage";
 import { ComponentDetailPage } from "./features/components/components/ComponentDetailPage";
 import { RunsPage } from "./features/runs/components/RunsPage";
+import { EnvironmentsPage } from "./features/environments/components/EnvironmentsPage";
+import { EnvironmentDetailPage } from "./features/environments/components/EnvironmentDetailPage";
 import { preloadable } from "./lib/preloadable";
 
 // The canvas (React Flow, dagre) is the heavy part: load it only on designer pages.
@@ -48,6 +50,8 @@ const router = createBrowserRouter([
       },
       { path: "/components", element: <ComponentsPage /> },
       { path: "/components/:name", element: <ComponentDetailPage /> },
+      { path: "/environments", element: <EnvironmentsPage /> },
+      { path: "/environments/:name", element: <EnvironmentDetailPage /> },
       { path: "/runs", element: <RunsPage /> },
       {
         path: "/runs/compare",

@@ -39,6 +39,7 @@ export function AppShell({ me }: { me: Me | null }) {
         <nav className="app-nav">
           <NavLink to="/pipelines">Pipelines</NavLink>
           <NavLink to="/components">Components</NavLink>
+          <NavLink to="/environments">Environments</NavLink>
           <NavLink to="/runs">Runs</NavLink>
         </nav>
         <div className="app-header-right">
