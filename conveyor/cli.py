@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from conveyor import commands, datastores, environments
 from conveyor.client import ApiError
@@ -130,17 +132,30 @@ def _job_commands(job: argparse._SubParsersAction) -> None:
     download.add_argument("-o", "--output", default=".", help="folder to write into")
 
 
+def _json_error(code: str, message: str, details: Any, status: int) -> int:
+    """Under --json an error is JSON too (on stdout, in the API's error shape); exit 1."""
+    body = {"error": {"code": code, "message": message, "details": details or {}}}
+    if status:
+        body["error"]["status"] = status
+    print(json.dumps(body, default=str), flush=True)
+    return 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except ApiError as exc:
+        if getattr(args, "json", False):
+            return _json_error(exc.code or "error", exc.message, exc.details, exc.status)
         print(f"error: {exc.message}", file=sys.stderr)
         for error in (exc.details or {}).get("errors", []) if isinstance(exc.details, dict) else []:
             where = ".".join(part for part in (error.get("node"), error.get("port")) if part)
             print(f"  - {where + ': ' if where else ''}{error.get('message')}", file=sys.stderr)
         return 1
     except (OSError, ValueError) as exc:
+        if getattr(args, "json", False):
+            return _json_error("invalid_request", str(exc), None, 0)
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

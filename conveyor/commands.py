@@ -141,17 +141,24 @@ def job_create(args: argparse.Namespace) -> int:
     inputs, settings = _overrides(args.set)
     client = _client(args)
     imported = client.pipeline_import(Path(args.file), args.name)
+    warnings = list(imported.get("warnings") or [])
+    if not args.json:
+        for warning in warnings:  # as `pipeline import` prints them; stdout stays the run
+            print(f"warning: {warning['message']}", file=sys.stderr, flush=True)
     run = client.submit(
         imported["id"], inputs=inputs, settings=settings, version=imported["version"]
     )
     if not args.stream:
         _print(
             args,
-            run,
+            {**run, "warnings": warnings},
             f"run {run['id']} submitted ({run['status']}): conveyor job stream {run['id']}",
         )
         return 0
-    if not args.json:
+    if args.json:  # one JSON object per line: the run first, the final status last
+        line = {"kind": "run", "run": run, "warnings": warnings}
+        print(json.dumps(line, default=str), flush=True)
+    else:
         print(f"run {run['id']} of {imported['name']} v{imported['version']} submitted")
     return _stream(client, args, run["id"])
 
@@ -166,7 +173,15 @@ def _stream(client: Client, args: argparse.Namespace, run_id: int) -> int:
             for line in text.splitlines():
                 print(f"  {node} | {line}", flush=True)
     final = client.run(run_id)
-    if not args.json:
+    if args.json:
+        end = {
+            "kind": "final",
+            "run": run_id,
+            "status": final["status"],
+            "steps": final.get("steps", []),
+        }
+        print(json.dumps(end, default=str), flush=True)
+    else:
         print(f"run {run_id} {final['status']}")
     return 0 if final["status"] == "Completed" else 2
 

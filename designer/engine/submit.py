@@ -15,7 +15,7 @@ from designer.engine.plan import run_plan
 from designer.engine.runtime import submit_allowed
 from designer.engine.scheduler import advance_locked, run_advance
 from designer.engine.state import run_journal, run_transition
-from designer.pipelines.documents import node_compute
+from designer.pipelines.documents import compute_bind, node_compute
 from designer.pipelines.models import PipelineVersion
 from designer.pipelines.services import document_validate
 from designer.pipelines.types import type_problem
@@ -172,6 +172,8 @@ def run_submit(
     document["settings"] = {**(document.get("settings") or {}), **effective}
     values, input_errors = _effective_inputs(document, inputs or {})
     errors += input_errors
+    # `compute: ${{parent.inputs.x}}`: the pool is this run's value of x.
+    compute_bind(document, values, getattr(conf, "CONVEYOR_COMPUTE_MAP", {}))
     errors += [issue.as_dict() for issue in document_validate(document)]
     if not errors and values:
         errors += _bound_value_issues(document, values)

@@ -26,6 +26,12 @@ from designer.pipelines.azureml_common import (
     port_name,
 )
 
+# Azure ML data modes. Here every input is a read-only folder or file the step reads in
+# place (ro_mount, download, direct, eval_* all mean that) and every output a folder the
+# step writes, ingested when it ends (rw_mount, upload, direct). docs/azureml-compatibility.md
+INPUT_MODES = frozenset({"ro_mount", "download", "direct", "eval_mount", "eval_download"})
+OUTPUT_MODES = frozenset({"rw_mount", "upload", "direct"})
+
 
 @dataclass
 class Scope:
@@ -83,6 +89,11 @@ class Binder:
         kind = raw.get("type") or ("uri_folder" if "path" in raw else "string")
         if not is_input_type(kind):
             self._bad(node, name, f"type {kind!r} is not an input type Conveyor knows")
+            return None
+        mode = raw.get("mode")
+        if mode is not None and mode not in INPUT_MODES:
+            known = ", ".join(sorted(INPUT_MODES))
+            self._bad(node, name, f"input mode {mode!r} is not one of {known}")
             return None
         decl: dict[str, Any] = {"type": kind}
         default = raw.get("default", raw.get("value"))
@@ -238,6 +249,12 @@ class Binder:
 
     def bind_output(self, scope: Scope, raw: Any, source: Source, node: str, port: str) -> None:
         """`outputs: {port: ${{parent.outputs.z}}}` exposes a node output as `z`."""
+        mode = raw.get("mode") if isinstance(raw, dict) else None
+        if mode is not None and mode not in OUTPUT_MODES:
+            known = ", ".join(sorted(OUTPUT_MODES))
+            message = f"job '{node}' output '{port}': mode {mode!r} is not one of {known}"
+            self.findings.error("invalid_binding", message, node, port)
+            return
         if raw is None or (isinstance(raw, dict) and raw.get("path") is None):
             return
         if isinstance(raw, dict):

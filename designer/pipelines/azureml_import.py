@@ -17,6 +17,7 @@ import networkx as nx
 from designer.pipelines.azureml_bindings import Binder, Scope
 from designer.pipelines.azureml_common import (
     NODE_ID_RE,
+    PARENT_RE,
     POSITION_TAG,
     UNSET,
     Findings,
@@ -271,11 +272,34 @@ class Importer:
                 self.findings.error("unknown_port", message, node, port)
             else:
                 binder.bind_output(scope, raw, outputs[port], node, port)
-        self.nodes.append(((*scope.key, index), self._node(node, job, spec, inputs)))
+        compute = self._job_compute(scope, job.get("compute"), node)
+        self.nodes.append(((*scope.key, index), self._node(node, job, spec, inputs, compute)))
         return outputs
 
+    def _job_compute(self, scope: Scope, value: Any, node: str) -> str | None:
+        """`compute: ${{parent.inputs.x}}` stays a binding, resolved at submit."""
+        match = PARENT_RE.match(value) if isinstance(value, str) else None
+        if match is None or match.group(1) != "inputs":
+            return self._compute(value, node)
+        source = scope.inputs.get(match.group(2))
+        if source is None:
+            message = (
+                f"job '{node}': compute is bound to parent input '{match.group(2)}', "
+                "which does not exist"
+            )
+            self.findings.error("unknown_pipeline_input", message, node)
+            return None
+        if source.kind == "pipeline_input":
+            return f"${{{{parent.inputs.{source.value}}}}}"
+        return self._compute(source.value, node) if source.kind == "value" else None
+
     def _node(
-        self, node: str, job: dict[str, Any], spec: ComponentSpec, inputs: dict[str, Any]
+        self,
+        node: str,
+        job: dict[str, Any],
+        spec: ComponentSpec,
+        inputs: dict[str, Any],
+        compute: str | None,
     ) -> dict[str, Any]:
         limits = job.get("limits") if isinstance(job.get("limits"), dict) else {}
         timeout = (limits or {}).get("timeout")
@@ -285,7 +309,7 @@ class Importer:
             "display_name": str(job.get("display_name") or spec.display_name or node),
             "position": _position_tag(job),
             "inputs": inputs,
-            "compute": self._compute(job.get("compute"), node),
+            "compute": compute,
             "settings": {"timeout_seconds": timeout if isinstance(timeout, int) else None},
         }
 

@@ -7,6 +7,7 @@ form used for hashing and for comparing two documents.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 SCHEMA_VERSION = 1
@@ -37,6 +38,38 @@ def new_document(name: str) -> dict[str, Any]:
         "nodes": [],
         "edges": [],
     }
+
+
+COMPUTE_BINDING_RE = re.compile(r"^\$\{\{\s*parent\.inputs\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$")
+
+
+def compute_input(compute: Any) -> str | None:
+    """The pipeline input a node's `compute: ${{parent.inputs.x}}` names, else None."""
+    match = COMPUTE_BINDING_RE.match(compute) if isinstance(compute, str) else None
+    return match.group(1) if match else None
+
+
+def compute_bind(
+    doc: dict[str, Any], values: dict[str, Any], compute_map: dict[str, str] | None = None
+) -> None:
+    """Replace each `compute: ${{parent.inputs.x}}` by the value of x for this run (submit).
+
+    values: the run's pipeline input values, defaults applied. compute_map: Azure compute
+    names -> pools (CONVEYOR_COMPUTE_MAP), as the import maps them. An unset x means the
+    default pool; any other value is left for the validator to check against the pools.
+    """
+    mapping = compute_map or {}
+    for node in doc.get("nodes") or []:
+        name = compute_input(node.get("compute"))
+        if name is None:
+            continue
+        value = values.get(name)
+        if value in (None, ""):
+            node["compute"] = None
+            continue
+        text = str(value)
+        bare = text.removeprefix("azureml:")
+        node["compute"] = mapping.get(text, mapping.get(f"azureml:{bare}", bare))
 
 
 def node_compute(doc: dict[str, Any], node: dict[str, Any]) -> str:

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 import networkx as nx
 
+from designer.pipelines.documents import compute_input
 from designer.pipelines.schema import COMPONENT_REF_PATTERN, schema_errors
 from designer.pipelines.types import (
     binding_compatible,
@@ -220,8 +221,18 @@ def _compute_issues(
     elif default is None and "cpu" not in pools and relies_on_default:
         message = f"settings.default_compute is unset and 'cpu' is not a compute pool ({known})"
         issues.append(ValidationIssue(None, None, "unknown_compute", message))
+    declared = doc.get("inputs") if isinstance(doc.get("inputs"), dict) else {}
     for node_id, node in view.nodes.items():
         compute = node.get("compute")
+        bound = compute_input(compute)
+        if bound is not None:  # resolved at submit, from the run's input value
+            if bound not in (declared or {}):
+                message = (
+                    f"node '{node_id}': compute is bound to pipeline input '{bound}', "
+                    "which does not exist"
+                )
+                issues.append(ValidationIssue(node_id, None, "unknown_pipeline_input", message))
+            continue
         if isinstance(compute, str) and compute not in pools:
             message = (
                 f"node '{node_id}': compute '{compute}' is not a compute pool (known: {known})"
