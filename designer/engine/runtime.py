@@ -37,7 +37,6 @@ from designer.engine.artifacts import StepDirs
 from designer.engine.runner import CancelCheck, StepResult, run_step, step_environment
 from designer.engine.sandbox import (
     Identity,
-    Limits,
     Mounts,
     PoolPolicy,
     SandboxStatus,
@@ -160,6 +159,8 @@ def step_run(
     chosen, notes = policy.limits_for(limits)
     notes = [*(environment.warnings if environment else ()), *notes]
     status = sandbox_status()
+    if not status.available and not unsandboxed_ok():
+        raise SandboxUnavailable(f"the step sandbox cannot start: {status.reason}")
     supervise: dict[str, Any] = {
         "work_dir": dirs.work,
         "home": dirs.home,
@@ -172,49 +173,50 @@ def step_run(
         "log_cap": log_cap,
         "kill_grace": kill_grace,
     }
+    script = chosen.shell_prefix() + command
     with _gpu_slot(policy) as gpu:
         extra = {**(environment.variables if environment else {})}
         if gpu is not None:
             extra["CUDA_VISIBLE_DEVICES"] = gpu
         path = f"{_bin_dir(environment)}:{_SYSTEM_PATH}"
-        if not status.available:
-            if not unsandboxed_ok():
-                raise SandboxUnavailable(f"the step sandbox cannot start: {status.reason}")
-            notes.append(f"WARNING: this step runs WITHOUT the sandbox ({status.reason})")
-            env = step_environment(
-                home=dirs.home, tmp_dir=dirs.tmp, variables=variables, path=path, extra=extra
-            )
-            return run_step(_limited(chosen, command), notes=notes, env=env, **supervise)
-        who = step_identity()
-        _hand_over(dirs, who)
-        mounts = Mounts(
-            read_only=(dirs.work, *_environment_paths(environment), *inputs),
-            read_write=(dirs.outputs, dirs.home, dirs.tmp),
-            etc_dir=_etc_dir(who, policy.network),
-            work_dir=dirs.work,
-            devices=policy.devices,
-        )
-        launcher = bwrap_argv(
-            settings.SANDBOX_BWRAP,
-            mounts,
-            who,
-            network=policy.network,
-            tmpfs_mb=settings.STEP_TMPFS_MB,
-        )
         env = step_environment(
             home=dirs.home, tmp_dir=dirs.tmp, variables=variables, path=path, extra=extra
         )
+        if not status.available:
+            notes.append(f"WARNING: this step runs WITHOUT the sandbox ({status.reason})")
+            return run_step(script, notes=notes, env=env, **supervise)
+        who = step_identity()
+        launcher = _launcher(dirs, who, policy, environment, inputs)
+        _hand_over(dirs, who)
         try:
-            return run_step(
-                _limited(chosen, command), launcher=launcher, notes=notes, env=env, **supervise
-            )
+            return run_step(script, launcher=launcher, notes=notes, env=env, **supervise)
         finally:
             if who.privileged:  # Its port folders are taken back by `ingest_output`.
                 os.chown(dirs.outputs, os.geteuid(), os.getegid())
 
 
-def _limited(limits: Limits, command: str) -> str:
-    return limits.shell_prefix() + command
+def _launcher(
+    dirs: StepDirs,
+    who: Identity,
+    policy: PoolPolicy,
+    environment: PreparedEnvironment | None,
+    inputs: Sequence[Path],
+) -> list[str]:
+    """The bwrap command line of one step (see `designer.engine.sandbox`)."""
+    mounts = Mounts(
+        read_only=(dirs.work, *_environment_paths(environment), *inputs),
+        read_write=(dirs.outputs, dirs.home, dirs.tmp),
+        etc_dir=_etc_dir(who, policy.network),
+        work_dir=dirs.work,
+        devices=policy.devices,
+    )
+    return bwrap_argv(
+        settings.SANDBOX_BWRAP,
+        mounts,
+        who,
+        network=policy.network,
+        tmpfs_mb=settings.STEP_TMPFS_MB,
+    )
 
 
 def _bin_dir(environment: PreparedEnvironment | None) -> str:
