@@ -9,7 +9,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from designer.api.errors import error_body
-from designer.core.jsonsafe import MAX_DEPTH, json_depth
+from designer.core.jsonsafe import MAX_DEPTH, JsonLimitError, json_loads
 
 
 def too_large(limit: int) -> JsonResponse:
@@ -55,7 +55,11 @@ class ApiRequestLimitsMiddleware:
             except RequestDataTooBig:
                 return too_large(limit)
             max_depth = getattr(settings, "MAX_JSON_DEPTH", MAX_DEPTH)
-            if json_depth(body) > max_depth:
+            try:
+                json_loads(body, max_depth=max_depth)
+            except JsonLimitError:
                 message = f"The JSON body nests deeper than {max_depth} levels."
                 return JsonResponse(error_body("parse_error", message), status=400)
+            except ValueError:
+                pass  # malformed JSON: the view's parser answers with its own 400
         return None

@@ -9,6 +9,7 @@ walked as if every alias were expanded, and loading stops past `max_nodes`.
 
 from __future__ import annotations
 
+from itertools import accumulate
 from typing import Any
 
 import yaml
@@ -16,6 +17,14 @@ import yaml
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 100_000
+
+
+# PyYAML's scanner reads far ahead inside flow collections (`[[[[...`), so a long run of
+# brackets costs time before the composer's depth check is reached: count them first.
+_FLOW = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+_NOT_FLOW = bytes(b for b in range(256) if b not in _FLOW)
+# Brackets inside plain scalars (a command's `[[ ]]`) count too: leave room for them.
+FLOW_SLACK = 4
 
 
 class YamlLimitError(yaml.YAMLError):
@@ -86,4 +95,8 @@ def safe_load(
     size = len(text.encode("utf-8", "replace")) if isinstance(text, str) else len(text)
     if size > max_bytes:
         raise YamlLimitError(f"the document is larger than {max_bytes // 1024} KiB")
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    brackets = raw.translate(None, _NOT_FLOW)
+    if max(accumulate(_FLOW[b] for b in brackets), default=0) > loader.max_depth * FLOW_SLACK:
+        raise YamlLimitError(f"the document nests deeper than {loader.max_depth} levels")
     return yaml.load(text, Loader=loader)  # noqa: S506 (a SafeLoader subclass)
