@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import yaml
 from django.conf import settings
 from django.db import transaction
 
 from designer.datastores.models import UPLOADS
 from designer.datastores.references import ReferenceRefused, reference_parse
 from designer.datastores.services import DataRefused, data_problem, data_resolve, dataset_record
-from designer.pipelines.azureml_common import ImportIssue, YamlImportError
+from designer.pipelines.azureml_common import ImportIssue, YamlImportError, load_yaml_text
 from designer.pipelines.azureml_export import component_files, pipeline_yaml, registered_ref
 from designer.pipelines.azureml_import import Importer
 from designer.pipelines.azureml_jobs import PendingComponent
@@ -229,13 +230,27 @@ def pipeline_version_export(version: PipelineVersion, *, user: Any) -> bytes:
         for ref, found in stored.items():
             if ref not in files:
                 continue
-            archive.writestr(files[ref].spec_path, found.yaml)
+            archive.writestr(files[ref].spec_path, _spec_text(found))
             code_path = files[ref].code_path
             if found.code_path and code_path:
                 _add_tree(archive, Path(settings.STORE_DIR) / found.code_path, code_path)
         for value, arcname in data_files.items():
             _add_tree(archive, data_resolve(value, user=user).path, arcname.removeprefix("./"))
     return buffer.getvalue()
+
+
+def _spec_text(found: Any) -> str:
+    """The YAML as registered, with a conda_file read at registration written inline (the
+    file itself is not kept): the re-import derives the same anonymous version."""
+    stored = found.spec.get("environment")
+    try:
+        data = load_yaml_text(found.yaml, "component")
+    except YamlImportError:
+        return str(found.yaml)
+    if not isinstance(data, dict) or data.get("environment") == stored:
+        return str(found.yaml)
+    data["environment"] = stored
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
 def _data_files(document: dict[str, Any], user: Any) -> dict[str, str]:

@@ -169,3 +169,23 @@ def test_a_pipeline_of_builtins_exports_registry_references_and_round_trips(
     )
     again = import_yaml(api, folder / "pipeline.yml", name="mixed-again").json()
     assert again["latest"]["document"]["nodes"] == first.json()["latest"]["document"]["nodes"]
+
+
+def test_a_component_with_a_conda_file_exports_and_reimports_to_the_same_version(
+    api, home, tmp_path
+):
+    import shutil
+
+    source = Path(__file__).parents[1] / "environments" / "components" / "azure_append"
+    folder = tmp_path / "bundle"
+    shutil.copytree(source, folder / "append")
+    (folder / "pipeline.yml").write_text(
+        "type: pipeline\ndisplay_name: pinned\njobs:\n  a: {component: ./append/component.yml}\n"
+    )
+    first = import_yaml(api, folder / "pipeline.yml")
+    assert first.status_code == 201, first.json()
+    payload = api.get(f"/api/pipelines/{first.json()['id']}/versions/1/export/").content
+    exported = unzip(payload, tmp_path / "export")
+    again = import_yaml(api, exported / "pipeline.yml", name="pinned-again")
+    assert again.status_code == 201, again.json()
+    assert ref_of(again) == ref_of(first)
