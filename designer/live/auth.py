@@ -68,5 +68,6 @@ class TokenAuthMiddleware(BaseMiddleware):
             try:
                 scope = dict(scope, user=await user_for_token(key, address))
             except Throttled as exc:
-                scope = dict(scope, user=AnonymousUser(), token_throttled=exc.wait or 1)
+                wait = getattr(exc, "wait", None) or 1  # set by Throttled; not in its stubs
+                scope = dict(scope, user=AnonymousUser(), token_throttled=wait)
         return await super().__call__(scope, receive, send)
