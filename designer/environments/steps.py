@@ -18,6 +18,7 @@ from designer.environments.services import build_config, component_environment
 from designer.environments.spec import EnvironmentProblem, EnvironmentSpec
 
 PREPARING = "Preparing environment"
+READY = "environment ready"
 
 
 class _BuildLog:
@@ -45,9 +46,13 @@ class _BuildLog:
         assert self.monitor is not None
         self.monitor.line("conveyor", text)
 
-    def close(self) -> None:
-        if self.monitor is not None:
-            self.monitor.stop()
+    def close(self, *, ready: bool) -> None:
+        """End the phase; `ready` says so in the log (the run page's node shows it)."""
+        if self.monitor is None:
+            return
+        if ready:
+            self._write(READY)
+        self.monitor.stop()
 
 
 def step_environment(
@@ -64,14 +69,17 @@ def step_environment(
         return None
     where = f"node '{step.node_id}' (component {component})"
     log = _BuildLog(step, log_path)
+    ready = False
     try:
         spec = _cached_resolve(value, where)
         try:
-            return environment_prepare(spec, build_config(), log=log)
+            prepared = environment_prepare(spec, build_config(), log=log)
         except EnvironmentProblem as exc:
             raise EnvironmentProblem(f"{where}: {exc}") from None
+        ready = True
+        return prepared
     finally:
-        log.close()
+        log.close(ready=ready)
 
 
 def _cached_resolve(value: Any, where: str) -> EnvironmentSpec:

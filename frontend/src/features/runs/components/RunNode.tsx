@@ -18,7 +18,11 @@ function NodeFooter({ step }: { step: StepView }) {
   const status = nodeStatus(step);
   switch (status) {
     case "Running":
-      return <>Running · <Elapsed step={step} /></>;
+      return step.preparing ? (
+        <span data-testid="run-node-preparing">Preparing environment · <Elapsed step={step} /></span>
+      ) : (
+        <>Running · <Elapsed step={step} /></>
+      );
     case "Reused":
       return step.reused_from_run ? (
         <>Reused from <Link to={`/runs/${step.reused_from_run}`} onClick={(e) => e.stopPropagation()}>run {step.reused_from_run}</Link></>

@@ -45,6 +45,23 @@ describe("the run view reducer", () => {
     expect(view.steps.b?.status).toBe("NotStarted");
   });
 
+  it("marks a running step as preparing its environment until the build ends or the step prints", () => {
+    const logs = (seq: number, lines: [string, string][]): RunEvent =>
+      ({ run: 7, seq, type: "step.log", created_at: null, payload: { node: "a", step: 1, attempt: 1, lines } }) as RunEvent;
+    let view = applyEvents(fromSnapshot(run()), [
+      stepStatus(3, "a", "Running"),
+      logs(4, [["conveyor", "Preparing environment: building environment abc-py3.10: python 3.10, 2 requirement(s)"]]),
+      logs(5, [["conveyor", "uv: Resolved 6 packages in 258ms"]]),
+    ]);
+    expect(view.steps.a?.preparing).toBe(true);
+    view = applyEvents(view, [logs(6, [["conveyor", "environment abc-py3.10 built in 0.4 s"], ["conveyor", "environment ready"]])]);
+    expect(view.steps.a?.preparing).toBe(false);
+    view = applyEvents(view, [logs(7, [["conveyor", "Preparing environment: another step is building this environment; waiting for it"]])]);
+    expect(view.steps.a?.preparing).toBe(true);
+    view = applyEvents(view, [logs(8, [["stdout", "hello"]])]);
+    expect(view.steps.a?.preparing).toBe(false);
+  });
+
   it("skips events it already applied (a replay overlapping the snapshot)", () => {
     const start = fromSnapshot(run({ last_seq: 5 }));
     const view = applyEvents(start, [stepStatus(4, "a", "Failed"), stepStatus(5, "a", "Failed")]);

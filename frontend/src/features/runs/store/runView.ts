@@ -7,6 +7,8 @@ export type NodeStatus = StepStatus | "Reused";
 export interface StepView extends RunStep {
   /** Log events seen for this step: the log panel re-reads the file when it changes. */
   logTick: number;
+  /** True while the worker builds the step's environment (docs/environments.md). */
+  preparing?: boolean;
 }
 
 export interface RunView {
@@ -68,7 +70,12 @@ export function applyEvents(view: RunView, events: readonly RunEvent[], frameLas
         steps[node] = stepStatus(step, event.payload, at);
         break;
       case "step.log":
-        steps[node] = { ...step, has_log: true, logTick: step.logTick + 1 };
+        steps[node] = {
+          ...step,
+          has_log: true,
+          logTick: step.logTick + 1,
+          preparing: preparingAfter(step.preparing ?? false, event.payload.lines),
+        };
         break;
       case "step.output": {
         const { node: _n, step: _s, port, ...output } = event.payload;
@@ -81,6 +88,22 @@ export function applyEvents(view: RunView, events: readonly RunEvent[], frameLas
   const next = Math.max(lastSeq, frameLastSeq);
   if (next === view.lastSeq && run === view.run && steps === view.steps) return view;
   return { run, steps, lastSeq: next };
+}
+
+// The worker's environment build is the first phase of a step: its lines come as
+// `[conveyor] Preparing environment: ...` and end with `environment ready`
+// (designer/environments/steps.py).
+const PREPARING = "Preparing environment";
+const READY = "environment ready";
+
+function preparingAfter(preparing: boolean, lines: readonly (readonly [string, string])[]): boolean {
+  let now = preparing;
+  for (const [stream, text] of lines) {
+    if (stream !== "conveyor") now = false;
+    else if (text.startsWith(PREPARING)) now = true;
+    else if (text === READY) now = false;
+  }
+  return now;
 }
 
 function runStatus(run: Run, status: RunStatus, error: string, at: string | null): Run {
@@ -115,6 +138,7 @@ function stepStatus(step: StepView, p: Extract<RunEvent, { type: "step.status" }
     if (retried) next.logTick = 0;
   }
   if (p.status === "Running") next.started_at = at;
+  else next.preparing = false;
   if (isTerminal(p.status)) next.ended_at = at;
   if (p.status === "Completed" && p.reused) next.started_at = next.started_at ?? at;
   return next;
