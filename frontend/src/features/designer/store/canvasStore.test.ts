@@ -92,6 +92,49 @@ describe("canvas store", () => {
     expect(store().toDocument().nodes[0]!.inputs.lr).toEqual({ pipeline_input: "learning_rate" });
   });
 
+  it("names a pasted node as a copy and places it clear of every node", () => {
+    const a = store().addNode(SPECS[0]!, { x: 0, y: 0 })!;
+    store().addNode(SPECS[1]!, { x: 0, y: 140 });
+    store().selectNode(a);
+    store().copy();
+    store().paste();
+    const pasted = store().nodes[2]!;
+    expect(pasted.id).toBe("load_data_2");
+    expect(pasted.data.doc.display_name).toBe("load_data (copy)");
+    const [first, second] = store().nodes;
+    for (const other of [first!, second!]) {
+      const apart = Math.abs(pasted.position.x - other.position.x) >= 240 || Math.abs(pasted.position.y - other.position.y) >= 100;
+      expect(apart).toBe(true);
+    }
+  });
+
+  it("adds a node twice at the same point without stacking them", () => {
+    const a = store().addNode(SPECS[0]!, { x: 50, y: 50 })!;
+    const b = store().addNode(SPECS[0]!, { x: 50, y: 50 })!;
+    const [pa, pb] = [a, b].map((id) => store().nodes.find((n) => n.id === id)!.position);
+    expect(pb!.y - pa!.y).toBeGreaterThanOrEqual(100);
+  });
+
+  it("selects every node and edge", () => {
+    const a = store().addNode(SPECS[0]!, { x: 0, y: 0 })!;
+    const b = store().addNode(SPECS[1]!, { x: 300, y: 0 })!;
+    store().connect({ source: a, sourceHandle: "output_data", target: b, targetHandle: "data" });
+    store().selectNode(null);
+    expect(store().selectAll()).toBe(2);
+    expect(store().nodes.every((n) => n.selected)).toBe(true);
+    expect(store().edges.every((e) => e.selected)).toBe(true);
+  });
+
+  it("drops a field's server error once the field changes, and keeps the others", () => {
+    const b = store().addNode(SPECS[1]!, { x: 0, y: 0 })!;
+    store().setValidation([
+      { node: b, port: "lr", code: "out_of_range", message: "lr is too big" },
+      { node: b, port: "data", code: "required", message: "data is not connected" },
+    ]);
+    store().updateNode(b, (d) => ({ ...d, inputs: { ...d.inputs, lr: { value: 0.2 } } }));
+    expect(store().errorsByNode[b]!.map((e) => e.port)).toEqual(["data"]);
+  });
+
   it("deletes the selection with its edges in one undo step", () => {
     const a = store().addNode(SPECS[0]!, { x: 0, y: 0 })!;
     const b = store().addNode(SPECS[1]!, { x: 0, y: 0 })!;
