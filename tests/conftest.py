@@ -11,6 +11,12 @@ from urllib.parse import urlparse
 
 import pytest
 
+# Test servers and workers (subprocesses with their own temporary CONVEYOR_HOME) share one
+# environments folder: environments are content-addressed, so a build made by one test is
+# reused by the others instead of repeated per server (docs/environments.md).
+os.environ.setdefault(
+    "CONVEYOR_ENV_DIR", str(Path(__file__).resolve().parent.parent / "var" / "envs")
+)
 REQUIRE_SERVICES = os.environ.get("CONVEYOR_REQUIRE_SERVICES") == "1"
 CHROMIUM = os.environ.get("CONVEYOR_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
