@@ -10,7 +10,7 @@ import socket
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -30,6 +30,7 @@ from designer.engine.artifacts import (
     ingest_output,
 )
 from designer.engine.dbretry import db_retry
+from designer.engine.mlflow_runs import MLFLOW_OUTPUT, mlflow_record, mlflow_variables
 from designer.engine.models import Run, Status, StepRun
 from designer.engine.monitor import StepMonitor
 from designer.engine.plan import RunPlan, artifact_store, node_timeout, run_plan
@@ -238,6 +239,11 @@ def _execute(
     except CommandRenderError as exc:
         return Outcome(Status.FAILED, error=f"node '{step.node_id}': {exc}")
     timeout = node_timeout(plan.nodes[step.node_id])
+    mlflow_dir = None
+    if environment is not None and MLFLOW_OUTPUT not in spec.outputs:
+        mlflow_dir = dirs.outputs / MLFLOW_OUTPUT  # a file tracking store, read back after
+        variables = {**environment.variables, **mlflow_variables(mlflow_dir, cwd=dirs.work)}
+        environment = replace(environment, variables=variables)
     monitor = StepMonitor(step)
     monitor.start()
     node_settings = plan.nodes[step.node_id].get("settings") or {}
@@ -262,7 +268,26 @@ def _execute(
         return Outcome(Status.FAILED, error=f"node '{step.node_id}': {exc}")
     finally:
         monitor.stop()
-    return _outcome(step, spec, store, outputs, result, timeout)
+    outcome = _outcome(step, spec, store, outputs, result, timeout)
+    return _with_mlflow(step, store, outcome, mlflow_dir)
+
+
+def _with_mlflow(
+    step: StepRun, store: ArtifactStore, outcome: Outcome, folder: Path | None
+) -> Outcome:
+    """What the step logged to mlflow, as its `mlflow` output (docs/azureml-compatibility.md)."""
+    if folder is None or outcome.status != Status.COMPLETED:
+        return outcome
+    owner = (os.geteuid(), os.getegid()) if step_identity().privileged else None
+    try:
+        recorded = mlflow_record(folder, owner=owner)
+    except UnsafeOutputError as exc:
+        error = f"node '{step.node_id}' mlflow store: {exc}; the step failed"
+        return Outcome(Status.FAILED, error=error, exit_code=0)
+    if recorded is None:
+        return outcome
+    entry = {"path": store.relative(folder), **recorded}
+    return replace(outcome, outputs={**outcome.outputs, MLFLOW_OUTPUT: entry})
 
 
 def _unsandboxed_allowed(run_id: int) -> bool:
