@@ -127,6 +127,15 @@ class Client:
         data = self.request("POST", "/api/components/", fields={"spec": text}, files=files)
         return dict(json.loads(data))
 
+    def dataset_upload(self, path: Path) -> dict[str, Any]:
+        """Upload a local file, or a folder (zipped here), as a dataset of yours."""
+        fields = {"folder": "true"} if path.is_dir() else {}
+        payload = zip_folder(path) if path.is_dir() else path.read_bytes()
+        filename = f"{path.name}.zip" if path.is_dir() else path.name
+        files: Files = {"file": (filename, payload)}
+        data = self.request("POST", "/api/datasets/", fields=fields, files=files)
+        return dict(json.loads(data))
+
     def components(self, search: str = "") -> list[dict[str, Any]]:
         return self._all("/api/components/", search=search or None)
 
@@ -189,7 +198,12 @@ class Client:
         if hasattr(job, "document"):
             for path in job.component_files():
                 self.component_create(path)
-            saved = self.pipeline_save(job.document, message="submitted from the SDK")
+            document = job.document
+            for name, local in (getattr(job, "data", None) or {}).items():
+                reference = self.dataset_upload(local)["reference"]
+                declared = {**document["inputs"][name], "default": reference}
+                document = {**document, "inputs": {**document["inputs"], name: declared}}
+            saved = self.pipeline_save(document, message="submitted from the SDK")
             job, version = saved["pipeline"], saved["version"]
         body: dict[str, Any] = {"pipeline": int(job), "inputs": inputs or {}}
         body["settings"] = settings or {}

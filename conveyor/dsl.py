@@ -35,15 +35,23 @@ _ACTIVE: list[_Builder] = []
 
 @dataclass
 class Input:
-    """A pipeline input declaration (use it as a parameter default)."""
+    """A pipeline input declaration (use it as a parameter default).
+
+    path: a local file or folder; `Client.submit` uploads it as a dataset of yours and the
+    input's default becomes its reference (as the YAML import does with `path: ./x`).
+    """
 
     type: str = "string"
     default: Any = _MISSING
     optional: bool = False
     description: str = ""
+    path: str | Path | None = None
 
     def declaration(self) -> dict[str, Any]:
-        decl: dict[str, Any] = {"type": self.type}
+        kind = self.type
+        if self.path is not None and kind not in DATA_TYPES:
+            kind = "uri_folder" if Path(self.path).is_dir() else "uri_file"
+        decl: dict[str, Any] = {"type": kind}
         if self.default is not _MISSING:
             decl["default"] = self.default
         decl.update(optional=self.optional, description=self.description)
@@ -140,13 +148,41 @@ def load_component(path: str | Path) -> Component:
 
 @dataclass
 class PipelineJob:
-    """A built pipeline: its document and the component files it uses."""
+    """A built pipeline: its document, the component files and the local data it uses."""
 
     document: dict[str, Any]
     components: list[Component] = field(default_factory=list)
+    # pipeline input -> a local file or folder to upload as its default (Input(path=...)).
+    data: dict[str, Path] = field(default_factory=dict)
 
     def component_files(self) -> list[Path]:
         return sorted({component.path for component in self.components})
+
+
+@dataclass(eq=False)
+class PipelineStep:
+    """A @pipeline called inside another: its steps are flattened into the outer pipeline
+    as `<name>__<step>`, as the YAML import flattens a pipeline component."""
+
+    name: str
+    steps: list[Any]
+    names: dict[str, Any]
+    result: Any
+
+    @property
+    def outputs(self) -> _GroupOutputs:
+        return _GroupOutputs(self)
+
+
+class _GroupOutputs:
+    def __init__(self, group: PipelineStep) -> None:
+        self._group = group
+
+    def __getattr__(self, port: str) -> OutputRef:
+        found = (self._group.result or {}).get(port)
+        if not isinstance(found, OutputRef):
+            raise AttributeError(f"pipeline {self._group.name!r} returns no output {port!r}")
+        return found
 
 
 @dataclass
@@ -172,7 +208,9 @@ def pipeline(
 
     def decorate(func: Callable[..., Any]) -> Callable[..., PipelineJob]:
         @functools.wraps(func)
-        def build(**overrides: Any) -> PipelineJob:
+        def build(**overrides: Any) -> Any:
+            if _ACTIVE:  # called inside another @pipeline: a nested pipeline
+                return _nested(func, name or func.__name__, overrides)
             inputs = _signature_inputs(func, overrides)
             builder = _Builder()
             _ACTIVE.append(builder)
@@ -182,11 +220,55 @@ def pipeline(
                 _ACTIVE.pop()
             meta = {"name": name or func.__name__, "description": description or ""}
             document = _document(meta, inputs, settings, builder.steps, names, result)
-            return PipelineJob(document, [step.component for step in builder.steps])
+            leaves = list(_leaves(builder.steps))
+            return PipelineJob(
+                document, [s.component for s in leaves], _local_data(func, overrides)
+            )
 
         return build
 
     return decorate
+
+
+def _nested(func: Callable[..., Any], name: str, values: dict[str, Any]) -> PipelineStep:
+    """Run an inner pipeline's body with the outer values bound to its parameters."""
+    bound: dict[str, Any] = {}
+    for param in inspect.signature(func).parameters.values():
+        if param.name in values:
+            bound[param.name] = values[param.name]
+        elif isinstance(param.default, Input):
+            bound[param.name] = None if param.default.default is _MISSING else param.default.default
+        elif param.default is not inspect.Parameter.empty:
+            bound[param.name] = param.default
+    unknown = sorted(set(values) - set(bound))
+    if unknown:
+        raise TypeError(f"pipeline {name!r} has no input {unknown[0]!r}")
+    builder = _Builder()
+    _ACTIVE.append(builder)
+    try:
+        result, names = _call_recording_locals(func, bound, direct=True)
+    finally:
+        _ACTIVE.pop()
+    group = PipelineStep(name, builder.steps, names, result)
+    _ACTIVE[-1].steps.append(group)
+    return group
+
+
+def _leaves(steps: list[Any]) -> Any:
+    for step in steps:
+        if isinstance(step, PipelineStep):
+            yield from _leaves(step.steps)
+        else:
+            yield step
+
+
+def _local_data(func: Callable[..., Any], overrides: dict[str, Any]) -> dict[str, Path]:
+    data: dict[str, Path] = {}
+    for param in inspect.signature(func).parameters.values():
+        value = overrides.get(param.name, param.default)
+        if isinstance(value, Input) and value.path is not None:
+            data[param.name] = Path(value.path).resolve()
+    return data
 
 
 def _signature_inputs(func: Callable[..., Any], overrides: dict[str, Any]) -> dict[str, Any]:
@@ -203,7 +285,7 @@ def _signature_inputs(func: Callable[..., Any], overrides: dict[str, Any]) -> di
 
 
 def _call_recording_locals(
-    func: Callable[..., Any], inputs: dict[str, Any]
+    func: Callable[..., Any], inputs: dict[str, Any], *, direct: bool = False
 ) -> tuple[Any, dict[str, Any]]:
     """Call `func`, capturing its local variables when it returns (to name the steps)."""
     captured: dict[str, Any] = {}
@@ -216,7 +298,8 @@ def _call_recording_locals(
     previous = sys.getprofile()
     sys.setprofile(profile)
     try:
-        result = func(**{name: PipelineInputRef(name) for name in inputs})
+        arguments = inputs if direct else {name: PipelineInputRef(name) for name in inputs}
+        result = func(**arguments)
     finally:
         sys.setprofile(previous)
     return result, captured
@@ -232,17 +315,22 @@ def _literal_type(value: Any) -> str:
     return "string"
 
 
-def _step_ids(steps: list[Step], names: dict[str, Any]) -> dict[int, str]:
-    by_step = {id(v): k for k, v in names.items() if isinstance(v, Step)}
+def _step_ids(steps: list[Any], names: dict[str, Any], prefix: str = "") -> dict[int, str]:
+    by_step = {id(v): k for k, v in names.items() if isinstance(v, Step | PipelineStep)}
     ids: dict[int, str] = {}
     taken: set[str] = set()
     for step in steps:
-        base = step.name or by_step.get(id(step)) or step.component.name
+        own = step.component.name if isinstance(step, Step) else step.name
+        explicit = step.name if isinstance(step, Step) else None
+        base = explicit or by_step.get(id(step)) or own
         candidate, n = base, 2
         while candidate in taken:
             candidate, n = f"{base}_{n}", n + 1
         taken.add(candidate)
-        ids[id(step)] = candidate
+        if isinstance(step, PipelineStep):
+            ids.update(_step_ids(step.steps, step.names, f"{prefix}{candidate}__"))
+        else:
+            ids[id(step)] = prefix + candidate
     return ids
 
 
@@ -256,7 +344,7 @@ def _document(
 ) -> dict[str, Any]:
     ids = _step_ids(steps, names)
     nodes, edges = [], []
-    for step in steps:
+    for step in _leaves(steps):
         node_id = ids[id(step)]
         bindings: dict[str, Any] = {}
         for port, value in step.inputs.items():

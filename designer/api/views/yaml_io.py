@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -22,7 +25,7 @@ from designer.api.views.pipelines import pipeline_or_404, version_or_404
 from designer.datastores.policies import datasets_for_user
 from designer.datastores.services import dataset_public, dataset_record
 from designer.pipelines.azureml_common import YamlImportError
-from designer.pipelines.datasets import DatasetError, dataset_store_upload
+from designer.pipelines.datasets import DatasetError, dataset_store_path, dataset_store_upload
 from designer.pipelines.yaml_services import (
     ImportForbidden,
     ImportOutcome,
@@ -30,7 +33,7 @@ from designer.pipelines.yaml_services import (
     pipeline_yaml_import_upload,
 )
 from designer.registry.services import UnknownComponent
-from designer.registry.store import ArchiveError
+from designer.registry.store import ArchiveError, extract_archive
 
 YAML_MAX_BYTES = 1024 * 1024
 
@@ -51,6 +54,10 @@ class ImportSerializer(StrictFields):
 
 class DatasetUploadSerializer(StrictFields):
     file = serializers.FileField()
+    folder = serializers.BooleanField(
+        default=False,
+        help_text="`file` is a zip of a folder's contents: stored as a uri_folder named after it.",
+    )
 
 
 def _yaml_text(data: dict[str, Any]) -> tuple[str, str]:
@@ -153,8 +160,29 @@ class DatasetListView(APIView):
         if upload.size > settings.UPLOAD_MAX_BYTES:
             raise ApiError(413, "too_large", f"The file exceeds {settings.UPLOAD_MAX_BYTES} bytes.")
         try:
-            stored = dataset_store_upload(upload, filename=upload.name or "")
-        except DatasetError as exc:
+            if serializer.validated_data["folder"]:
+                stored = _dataset_folder(upload)
+            else:
+                stored = dataset_store_upload(upload, filename=upload.name or "")
+        except (DatasetError, ArchiveError) as exc:
             raise ApiError(400, "invalid_dataset", str(exc)) from None
         dataset = dataset_record(stored, owner=request.user)
         return Response(dataset_public(dataset), status=status.HTTP_201_CREATED)
+
+
+def _dataset_folder(upload: Any) -> Any:
+    """Unpack a zipped folder (limits as for bundles) and store it as a uri_folder dataset."""
+    tmp_root = Path(settings.STORE_DIR) / "tmp"
+    tmp_root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="dataset-", dir=tmp_root))
+    try:
+        folder = tmp / (Path(upload.name or "folder").stem or "folder")
+        extract_archive(
+            upload,
+            folder,
+            max_bytes=settings.UPLOAD_MAX_BYTES,
+            max_files=settings.UPLOAD_MAX_FILES,
+        )
+        return dataset_store_path(folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
