@@ -42,16 +42,17 @@ type: command
 is_deterministic: true
 inputs:
   rows: {{type: integer, default: 30}}
+  salt: {{type: string, default: "-"}}
 outputs:
   table: {{type: uri_folder}}
   evaluation: {{type: uri_folder}}
   model: {{type: uri_folder}}
 command: >-
-  echo 'id,city,score' > ${{{{outputs.table}}}}/data.csv;
+  t=${{{{inputs.salt}}}}; echo 'id,city,score,tag' > ${{{{outputs.table}}}}/data.csv;
   i=0; while [ $i -lt ${{{{inputs.rows}}}} ]; do
   if [ $i -eq 5 ]; then s=''; else s=$i; fi;
   if [ $((i % 3)) -eq 0 ]; then c=oslo; else c=paris; fi;
-  echo "$i,$c,$s" >> ${{{{outputs.table}}}}/data.csv; i=$((i+1)); done;
+  echo "$i,$c,$s,$t" >> ${{{{outputs.table}}}}/data.csv; i=$((i+1)); done;
   n=${{{{inputs.rows}}}};
   echo "{{\\"accuracy\\": 0.$((n + 10)), \\"f1\\": 0.8}}"
   > ${{{{outputs.evaluation}}}}/metrics.json;
@@ -60,7 +61,7 @@ command: >-
   echo '{{"task": "classification", "algorithm": "forest", "features": ["age", "income"],
   "target": "label", "params": {{"n_estimators": 10}}}}' > ${{{{outputs.model}}}}/model.json;
   echo 'binary' > ${{{{outputs.model}}}}/model.pkl;
-  echo 'wrote the results'; echo '{LONG_LINE}'
+  echo 'wrote the results' ${{{{inputs.salt}}}}; echo '{LONG_LINE}'
 """
 
 CONSUME = """
@@ -139,8 +140,9 @@ def document(name: str, nodes: list[dict[str, Any]], edges: list[tuple[str, str,
 
 
 def results_pipeline(name: str) -> Any:
-    """make -> consume; make's row count is the pipeline input `rows`."""
-    make = node("make", "results_fixture@1", 0)
+    """make -> consume; make's row count is the pipeline input `rows`. The pipeline's name is
+    a parameter too, so that no other test's run of the same rows is reused."""
+    make = node("make", "results_fixture@1", 0, salt=name)
     make["inputs"]["rows"] = {"pipeline_input": "rows"}
     doc = document(
         name,

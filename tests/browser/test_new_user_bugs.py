@@ -241,10 +241,12 @@ def test_people_see_words_not_raw_enums_ids_or_server_paths(
         api.post(f"/api/runs/{slow_run}/cancel/", {})
 
     page.goto("/runs")
+    expect(page.get_by_test_id("filter-status").locator("option")).not_to_have_count(0)
     options = page.get_by_test_id("filter-status").locator("option").all_inner_texts()
     assert "Not started" in options and "NotStarted" not in options
 
     page.goto("/components")
+    expect(page.get_by_test_id("tag-chip").first).to_be_visible()
     chips = page.get_by_test_id("tag-chip").all_inner_texts()
     assert chips and not [c for c in chips if c.startswith("category:")]
     assert "Data Input" in chips
