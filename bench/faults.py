@@ -114,13 +114,15 @@ def one(fault: str, args: argparse.Namespace) -> dict[str, object]:
         except AssertionError as exc:
             correct = f"NO: {str(exc)[:200]}"
         steps = len(result.steps)
+        again = [s["ended"] for s in result.steps.values() if s["attempt"] > 1 and s["ended"]]
         return {
             "fault": fault,
             "outage": back_at - fault_at,
             "stall": result.stall,
             "total": float(ended) - started,
             "throughput": steps / (float(ended) - started),
-            "twice": sum(1 for s in result.steps.values() if s["attempt"] > 1),
+            "twice": len(again),
+            "rerun_done": max(again) - fault_at if again else 0.0,
             "correct": correct,
         }
     finally:
@@ -152,13 +154,16 @@ def main() -> None:
         f"{args.runs} runs x {len(SHAPE)} steps ({args.seconds:g} s each), "
         f"{args.workers} supervised workers x {args.threads} threads, {os.cpu_count()} CPUs"
     )
-    header = "| fault | outage s | longest stall s | total s | steps/s | ran twice | correct |"
-    print(header)
-    print("|" + "---|" * 7)
+    print(
+        "| fault | outage s | longest stall s | reruns done after s | total s | steps/s"
+        " | ran twice | correct |"
+    )
+    print("|" + "---|" * 8)
     for fault in args.faults.split(","):
         row = one(fault, args)
         print(
-            f"| {row['fault']} | {row['outage']:.1f} | {row['stall']:.1f} | {row['total']:.1f}"
+            f"| {row['fault']} | {row['outage']:.1f} | {row['stall']:.1f}"
+            f" | {row['rerun_done']:.1f} | {row['total']:.1f}"
             f" | {row['throughput']:.1f} | {row['twice']} | {row['correct']} |",
             flush=True,
         )

@@ -144,6 +144,7 @@ def outcome(database: str, runs: list[int], since: float) -> Outcome:
             "attempt": attempt,
             "outputs": outputs,
             "error": error,
+            "ended": float(ended) if ended is not None else None,
         }
         if ended is not None and float(ended) >= since:
             ends.append(float(ended))
