@@ -120,3 +120,21 @@ def test_a_dataset_over_the_upload_limit_is_refused(api, home, settings):
     handle.name = "big.bin"
     response = api.post("/api/datasets/", {"file": handle}, format="multipart")
     assert response.status_code == 413 and "1024" in response.json()["message"]
+
+
+def test_a_zipped_folder_uploads_as_one_uri_folder_dataset(api, home):
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("part.txt", "x\n")
+        bundle.writestr("sub/more.txt", "y\n")
+    handle = io.BytesIO(archive.getvalue())
+    handle.name = "images.zip"
+    response = api.post("/api/datasets/", {"file": handle, "folder": "true"}, format="multipart")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["type"] == "uri_folder" and body["name"] == "images"
+    assert body["reference"].endswith("/images")
+    broken = io.BytesIO(b"not a zip")
+    broken.name = "bad.zip"
+    refused = api.post("/api/datasets/", {"file": broken, "folder": "true"}, format="multipart")
+    assert refused.status_code == 400 and refused.json()["code"] == "invalid_dataset"
