@@ -45,7 +45,8 @@ export interface ComponentSpec {
 
 /** Who owns a component name: the system (built-ins) or its first publisher (and a group). */
 export interface ComponentOwner {
-  kind: "system" | "user";
+  /** "unclaimed": only anonymous versions so far; the first named version claims the name. */
+  kind: "system" | "user" | "unclaimed";
   name: string | null;
   group: string | null;
 }
@@ -58,12 +59,19 @@ export interface ComponentSummary {
   tags: Record<string, string>;
   latest_version: string;
   versions: string[];
+  /** Versions registered by pipeline imports (a hash of spec and code); `@latest` skips them. */
+  anonymous_versions?: number;
+  only_anonymous?: boolean;
+  /** "azureml": a built-in, `azureml://registries/azureml/components/<name>`. */
+  registry?: "azureml" | "workspace";
 }
 
 export interface ComponentVersionSummary {
   version: string;
   digest: string;
   created_at: string;
+  anonymous?: boolean;
+  source?: string;
 }
 
 export interface ComponentDetail extends Omit<ComponentSummary, "versions"> {

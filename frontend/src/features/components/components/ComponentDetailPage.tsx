@@ -42,17 +42,30 @@ export function ComponentDetailPage() {
       <div className="detail-grid">
         <aside className="card">
           <h3 className="card-title">Versions</h3>
-          <ul className="version-list">
-            {detail.data?.versions.map((v) => (
-              <li key={v.version}>
-                <button className={`version-item${v.version === version ? " active" : ""}`} onClick={() => setPicked(v.version)}>
-                  <span className="strong">v{v.version}</span>
-                  <span className="muted small">{formatDate(v.created_at)}</span>
-                  <code className="muted small ellipsis" title={v.digest}>{v.digest?.slice(0, 16)}</code>
-                </button>
-              </li>
-            ))}
-          </ul>
+          {[false, true].map((anonymous) => {
+            const versions = (detail.data?.versions ?? []).filter((v) => !!v.anonymous === anonymous);
+            if (!versions.length) return null;
+            return (
+              <div key={String(anonymous)} data-testid={anonymous ? "anonymous-versions" : "named-versions"}>
+                {anonymous && (
+                  <h4 className="muted small" title="Registered by pipeline imports: the version is a hash of spec and code; @latest never picks one">
+                    Anonymous (from pipeline imports)
+                  </h4>
+                )}
+                <ul className="version-list">
+                  {versions.map((v) => (
+                    <li key={v.version}>
+                      <button className={`version-item${v.version === version ? " active" : ""}`} onClick={() => setPicked(v.version)}>
+                        <span className="strong">{anonymous ? v.version : `v${v.version}`}</span>
+                        <span className="muted small">{formatDate(v.created_at)}</span>
+                        <code className="muted small ellipsis" title={v.digest}>{v.digest?.slice(0, 16)}</code>
+                      </button>
+                    </li>
+                  ))}
+                </ul>
+              </div>
+            );
+          })}
         </aside>
         <section className="card">
           <div className="tabs">

@@ -51,7 +51,7 @@ export function ComponentsPage() {
           <Link key={c.name} to={`/components/${encodeURIComponent(c.name)}`} className="card component-card">
             <div className="component-card-head">
               <span className="strong">{c.display_name || c.name}</span>
-              <span className="badge">v{c.latest_version}</span>
+              <span className="badge">{c.only_anonymous ? "anonymous" : `v${c.latest_version}`}</span>
             </div>
             <div className="component-card-meta">
               <code className="muted small">{c.name}</code>
@@ -62,7 +62,10 @@ export function ComponentsPage() {
             <p className="small clamp-2">{c.description}</p>
             <div className="component-card-foot">
               <span className="badge badge-soft">{categoryOf(c.tags)}</span>
-              <span className="muted small">{c.versions.length} version{c.versions.length === 1 ? "" : "s"}</span>
+              <span className="muted small">
+                {c.versions.length - (c.anonymous_versions ?? 0)} version{c.versions.length - (c.anonymous_versions ?? 0) === 1 ? "" : "s"}
+                {c.anonymous_versions ? ` · ${c.anonymous_versions} anonymous` : ""}
+              </span>
             </div>
           </Link>
         ))}

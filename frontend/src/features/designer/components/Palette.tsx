@@ -37,6 +37,11 @@ const PaletteItem = memo(function PaletteItem({ c, onAdd }: { c: ComponentSummar
     >
       <div className="palette-item-head">
         <span className="palette-name">{c.display_name || c.name}</span>
+        {c.registry === "azureml" && (
+          <span className="badge badge-soft palette-registry" title={`Built-in: azureml://registries/azureml/components/${c.name}`} data-testid="palette-registry">
+            azureml
+          </span>
+        )}
         <span className="palette-ver">v{c.latest_version}</span>
       </div>
       <div className="palette-desc">{c.description || c.name}</div>
@@ -55,7 +60,8 @@ export function Palette() {
     const needle = q.trim().toLowerCase();
     const by = new Map<string, ComponentSummary[]>();
     for (const c of data?.results ?? []) {
-      if (!matches(c, needle)) continue;
+      // Anonymous versions belong to the pipelines that shipped them, not to the palette.
+      if (c.only_anonymous || !matches(c, needle)) continue;
       const cat = categoryOf(c.tags);
       const list = by.get(cat);
       if (list) list.push(c);
