@@ -18,19 +18,18 @@ from tests.support.server import ConveyorServer
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 
-# Waits for a gate file, so the test decides when the step may finish.
+# Waits for a gate file, so the test decides when the step may finish. The file is in the
+# step's own TMPDIR: the sandboxed step sees nothing else the test could write.
 GATED = """
 name: live_gated_table
 version: "1"
 type: command
 is_deterministic: false
-inputs:
-  gate: {type: string}
 outputs:
   table: {type: uri_folder}
 command: >-
   echo "waiting for the gate"; n=0;
-  while [ ! -e ${{inputs.gate}} ]; do n=$((n+1)); echo "tick $n"; sleep 0.1; done;
+  while [ ! -e "$TMPDIR/gate" ]; do n=$((n+1)); echo "tick $n"; sleep 0.1; done;
   printf 'id,name,score\\n1,ada,0.5\\n2,bob,0.75\\n' > ${{outputs.table}}/data.csv;
   echo "wrote the table"
 """
@@ -47,7 +46,7 @@ command: cp ${{inputs.data}}/data.csv ${{outputs.out}}/data.csv && echo copied
 """
 
 
-def pipeline(name: str, gate: Path) -> dict[str, Any]:
+def pipeline(name: str) -> dict[str, Any]:
     return {
         "schema_version": 1,
         "name": name,
@@ -58,7 +57,7 @@ def pipeline(name: str, gate: Path) -> dict[str, Any]:
             {
                 "id": "make",
                 "component": "live_gated_table@1",
-                "inputs": {"gate": {"value": str(gate)}},
+                "inputs": {},
                 "position": {"x": 0, "y": 0},
             },
             {
@@ -131,18 +130,25 @@ def page(browser: Any, conveyor: ConveyorServer) -> Iterator[Any]:
     assert not errors, f"uncaught errors in the page: {errors}"
 
 
-def submit(api: Api, name: str, gate: Path) -> int:
-    created = api.create_pipeline(pipeline(name, gate))
+def submit(api: Api, name: str) -> int:
+    created = api.create_pipeline(pipeline(name))
     return int(api.post("/api/runs/", {"pipeline": created["id"]})["id"])
+
+
+def gate_of(conveyor: ConveyorServer, run_id: int) -> Path:
+    """The gate file in the TMPDIR of the run's "make" step (first attempt)."""
+    return conveyor.home / "artifacts" / "runs" / str(run_id) / "make" / "1" / "tmp" / "gate"
 
 
 def node_status(page: Any, node: str, status: str) -> None:
     page.wait_for_selector(f'[data-testid="run-node-{node}"][data-status="{status}"]')
 
 
-def test_nodes_turn_running_then_completed_live_and_the_log_and_table_show(page, api, tmp_path):
-    gate = tmp_path / "gate"
-    run_id = submit(api, f"live-page-{tmp_path.name}", gate)
+def test_nodes_turn_running_then_completed_live_and_the_log_and_table_show(
+    page, api, conveyor, tmp_path
+):
+    run_id = submit(api, f"live-page-{tmp_path.name}")
+    gate = gate_of(conveyor, run_id)
     page.goto(f"/runs/{run_id}")
     node_status(page, "make", "Running")
     page.wait_for_selector('[data-testid="run-connection"][data-state="live"]')
@@ -164,9 +170,9 @@ def test_nodes_turn_running_then_completed_live_and_the_log_and_table_show(page,
     assert page.evaluate("window.__conveyorRunSocket.opens") == 1, "no reload, no reconnect"
 
 
-def test_a_dropped_socket_catches_up_with_what_happened_meanwhile(page, api, tmp_path):
-    gate = tmp_path / "gate"
-    run_id = submit(api, f"live-drop-{tmp_path.name}", gate)
+def test_a_dropped_socket_catches_up_with_what_happened_meanwhile(page, api, conveyor, tmp_path):
+    run_id = submit(api, f"live-drop-{tmp_path.name}")
+    gate = gate_of(conveyor, run_id)
     page.goto(f"/runs/{run_id}")
     node_status(page, "make", "Running")
     page.wait_for_selector('[data-testid="run-connection"][data-state="live"]')
