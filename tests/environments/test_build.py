@@ -92,3 +92,26 @@ def test_manage_environments_lists_with_size_and_prunes_by_age(tmp_path: Path, s
     assert out.getvalue() == "" and prepared.root.is_dir()
     call_command("environments", "prune", "--older-than", "0s", stdout=out)
     assert f"removed {prepared.hash}" in out.getvalue() and not prepared.root.exists()
+
+
+PREPARE_IN_A_PROCESS = """
+import sys
+from pathlib import Path
+from designer.environments.build import BuildConfig, environment_prepare
+from designer.environments.interpreters import interpreters_find
+from designer.environments.spec import EnvironmentSpec
+found = interpreters_find()
+config = BuildConfig(env_dir=Path(sys.argv[1]), uv=Path(sys.argv[2]), interpreters=found)
+environment_prepare(EnvironmentSpec(python="3.11", requirements=("six",)), config, log=print)
+"""
+
+
+def test_worker_processes_preparing_one_environment_at_once_build_it_once(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    argv = [sys.executable, "-c", PREPARE_IN_A_PROCESS, str(tmp_path), str(settings.ENV_UV)]
+    processes = [subprocess.Popen(argv, stdout=subprocess.PIPE, text=True) for _ in range(3)]
+    outputs = [p.communicate(timeout=300)[0] for p in processes]
+    assert all(p.returncode == 0 for p in processes), outputs
+    assert sum(out.count("building environment") for out in outputs) == 1, outputs
