@@ -123,7 +123,7 @@ def _metrics(folder: Path) -> dict[str, list[list[float]]]:
     for path in _entries(folder):
         with path.open("rb") as handle:
             text = handle.read(MAX_METRIC_BYTES).decode("utf-8", "replace")
-        points = []
+        points: list[list[float]] = []
         for line in text.splitlines():
             parts = line.split()  # "<timestamp> <value> <step>"
             try:
