@@ -119,6 +119,13 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Django's model backend plus the sign-in failure counts for the admin's login page.
+# ModelBackend stays listed so that sessions signed in before keep working.
+AUTHENTICATION_BACKENDS = [
+    "designer.core.throttling.ThrottledModelBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},

@@ -11,8 +11,12 @@ default Django cache: per process in embedded mode (one process), Redis in scale
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
@@ -95,3 +99,33 @@ def failed(windows: list[FailureWindow]) -> None:
     """Count one failure against every window."""
     for window in windows:
         window.record()
+
+
+class ThrottledModelBackend(ModelBackend):
+    """Django's model backend, with the same failure counts for sign-ins outside the API.
+
+    The API checks and counts in its views (a 429 with Retry-After); the admin's sign-in
+    page only calls `authenticate()`, so here a throttled account or address is refused
+    like a wrong password (the admin form cannot say 429).
+    """
+
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        if request is None or username is None or request.path.startswith("/api/"):
+            return super().authenticate(request, username, password, **kwargs)
+        windows = _windows(_address_of(request), username, "signin")
+        if any(window.blocked_for() is not None for window in windows):
+            raise PermissionDenied("too many failed sign-ins")
+        user = super().authenticate(request, username, password, **kwargs)
+        if user is None:
+            failed(windows)
+        return user
+
+
+def _address_of(request: HttpRequest) -> str:
+    return str(BaseThrottle().get_ident(request) or "unknown")  # type: ignore[arg-type]

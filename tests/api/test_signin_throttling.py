@@ -1,4 +1,4 @@
-"""Issue 10 §8: guessing passwords or tokens gets a 429 with Retry-After, per account and address."""
+"""Issue 10 §8: guessing passwords or tokens gets a 429 with Retry-After, per account, address."""
 
 from __future__ import annotations
 
@@ -109,3 +109,27 @@ def test_good_tokens_from_another_address_still_work_while_one_is_throttled(
 def test_good_tokens_are_never_throttled(api: Any) -> None:
     for _ in range(60):
         assert api.get(ME).status_code == 200
+
+
+def test_the_admin_sign_in_page_stops_accepting_the_right_password_after_guessing(
+    admin_user_: Any,
+) -> None:
+    from django.test import Client
+
+    def admin_login(password: str) -> bool:
+        client = Client(REMOTE_ADDR="10.0.0.7")
+        client.post("/admin/login/", {"username": "ada", "password": password})
+        return "_auth_user_id" in client.session
+
+    assert not any(admin_login(f"wrong-{i}") for i in range(40))
+    assert not admin_login("pw-ada-1")
+
+
+def test_the_admin_sign_in_page_still_works_after_a_few_typos(admin_user_: Any) -> None:
+    from django.test import Client
+
+    client = Client()
+    for i in range(3):
+        client.post("/admin/login/", {"username": "ada", "password": f"typo-{i}"})
+    client.post("/admin/login/", {"username": "ada", "password": "pw-ada-1"})
+    assert "_auth_user_id" in client.session
