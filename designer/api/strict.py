@@ -30,3 +30,13 @@ def _unknown_message(key: str, known: list[str]) -> str:
     close = difflib.get_close_matches(key, known, n=1)
     hint = f" Did you mean {close[0]!r}?" if close else f" Known fields: {', '.join(known)}."
     return f"Unknown field {key!r}.{hint}"
+
+
+def refuse_body(request: Any) -> None:
+    """For actions that take no fields (cancel, rerun, sign out): any field is unknown."""
+    data = request.data
+    unknown = sorted(str(key) for key in data) if hasattr(data, "keys") else []
+    if unknown:
+        raise serializers.ValidationError(
+            {key: [f"Unknown field {key!r}: this action takes no fields."] for key in unknown}
+        )

@@ -199,3 +199,17 @@ def test_a_nul_in_a_component_command_is_refused(api: Any) -> None:
     response = api.post("/api/components/", {"spec": spec}, format="multipart")
     assert response.status_code == 400
     assert "NUL" in json.dumps(response.json())
+
+
+@pytest.mark.parametrize("action", ["cancel", "rerun"])
+def test_a_field_sent_to_an_action_that_takes_none_is_refused_naming_it(
+    api: Any, make_version: Any, action: str
+) -> None:
+    from designer.engine.submit import run_submit
+
+    version = make_version(document([node("e", "t_echo@1", text="hi")]))
+    run = run_submit(pipeline_version=version, user=version.pipeline.owner)
+    response = api.post(f"/api/runs/{run.pk}/{action}/", {"force": True}, format="json")
+    assert response.status_code == 400
+    assert "force" in response.json()["details"]
+    assert api.post(f"/api/runs/{run.pk}/cancel/", {}, format="json").status_code == 200

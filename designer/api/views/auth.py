@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from designer.api.errors import ApiError
 from designer.api.serializers import LoginSerializer, TokenRequestSerializer
+from designer.api.strict import refuse_body
 from designer.core.models import ApiToken
 from designer.core.selectors import tokens_visible_to
 from designer.core.throttling import failed, signin_check
@@ -117,6 +118,7 @@ class LoginView(APIView):
 class LogoutView(APIView):
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request) -> Response:
+        refuse_body(request)
         logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from designer.api.errors import ApiError
 from designer.api.pagination import Pagination
 from designer.api.params import int_param, safe_filename
-from designer.api.strict import StrictFields
+from designer.api.strict import StrictFields, refuse_body
 from designer.datastores.answers import step_inputs_public
 from designer.engine.artifacts import UnsafePathError, safe_resolve
 from designer.engine.idempotency import (
@@ -260,6 +260,7 @@ class RunDetailView(APIView):
 class RunCancelView(APIView):
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
     def post(self, request: Request, run_id: int) -> Response:
+        refuse_body(request)
         run = run_cancel(run=run_or_404(request, run_id))
         return Response(run_data(run, with_steps=True))
 
@@ -267,6 +268,7 @@ class RunCancelView(APIView):
 class RunRerunView(APIView):
     @extend_schema(request=None, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request, run_id: int) -> Response:
+        refuse_body(request)
         try:
             run = run_rerun(run=run_or_404(request, run_id), user=request.user)
         except RunRefused as exc:
