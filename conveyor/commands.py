@@ -56,17 +56,19 @@ def component_create(args: argparse.Namespace) -> int:
 
 def _owner(component: dict[str, Any]) -> str:
     owner = component.get("owner") or {}
-    if owner.get("kind", "system") == "system":
-        return "system"
+    if owner.get("kind", "system") in ("system", "unclaimed"):
+        return str(owner.get("kind", "system"))
     return "/".join(str(part) for part in (owner.get("name"), owner.get("group")) if part)
+
+
+def _latest(component: dict[str, Any]) -> str:
+    """The latest named version; `anonymous` for a name only pipeline imports used."""
+    return "anonymous" if component.get("only_anonymous") else str(component["latest_version"])
 
 
 def component_list(args: argparse.Namespace) -> int:
     found = _client(args).components(args.search)
-    rows = [
-        f"{c['name']:<32} {c['latest_version']:<10} {_owner(c):<16} {c['display_name']}"
-        for c in found
-    ]
+    rows = [f"{c['name']:<32} {_latest(c):<10} {_owner(c):<16} {c['display_name']}" for c in found]
     header = f"{'NAME':<32} {'LATEST':<10} {'OWNER':<16} DISPLAY NAME"
     _print(args, found, "\n".join([header, *rows]))
     return 0

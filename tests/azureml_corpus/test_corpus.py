@@ -229,3 +229,10 @@ def test_the_sdk_uploads_local_files_and_folders_and_runs_a_nested_pipeline(user
     assert run["status"] == "Completed", run
     text = output_text(client, run, "nested__marked", "out", "text.txt")
     assert text.startswith("a,b\nfrom the folder\n") and "inner" in text
+
+
+def test_component_list_shows_names_only_pipelines_used_as_anonymous(corpus_runs, user_home):
+    listed = cli(user_home, "component", "list", "--search", "hello_python_world")
+    assert listed.returncode == 0, listed.stderr
+    row = next(line for line in listed.stdout.splitlines() if line.startswith("hello_python_world"))
+    assert row.split()[1:3] == ["anonymous", "unclaimed"]
