@@ -24,6 +24,7 @@ from designer.pipelines.types import (
     type_problem,
     value_problem,
 )
+from designer.registry.hints import parse_hints, python_syntax_problem
 from designer.registry.types import PRIMITIVE_TYPES, ComponentSpec, PortSpec
 
 Resolver = Callable[[str], ComponentSpec | None]
@@ -96,6 +97,7 @@ def validate_document(
         issues += _data_default_issues(view, data_problem)
     for node_id in view.nodes:
         issues += _node_input_issues(view, node_id)
+        issues += _python_syntax_issues(view, node_id)
     issues += _edge_issues(view)
     issues += _fan_in_issues(view)
     issues += _cycle_issues(view)
@@ -291,6 +293,25 @@ def _node_input_issues(view: _View, node_id: str) -> list[ValidationIssue]:
                 )
         elif _is_binding(binding):
             issues += _binding_issues(view, node_id, port, binding["pipeline_input"])
+    return issues
+
+
+def _python_syntax_issues(view: _View, node_id: str) -> list[ValidationIssue]:
+    """Python code parameters (`conveyor.editor.<input>: python`) must parse; never run."""
+    spec = view.specs.get(node_id)
+    if spec is None:
+        return []
+    issues = []
+    bindings = _bindings(view.nodes[node_id])
+    for name, hints in parse_hints(spec.tags, spec.inputs).items():
+        binding = bindings.get(name)
+        value = binding.get("value") if isinstance(binding, dict) else None
+        if hints.editor != "python":
+            continue
+        problem = python_syntax_problem(value) if isinstance(value, str) else None
+        if problem:
+            message = f"node '{node_id}' input '{name}': {problem}"
+            issues.append(ValidationIssue(node_id, name, "python_syntax", message))
     return issues
 
 

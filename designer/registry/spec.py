@@ -14,6 +14,7 @@ from designer.registry.command import (
     Placeholder,
     parse_command,
 )
+from designer.registry.hints import parse_hints
 from designer.registry.spec_ports import Findings, parse_bool, parse_ports
 from designer.registry.types import (
     ComponentSpec,
@@ -125,6 +126,7 @@ def parse_component_dict(data: Any, *, source: str = "") -> ParsedSpec:
         distribution=data.get("distribution"),
         raw=data,
     )
+    parse_hints(spec.tags, inputs, findings)  # reports malformed conveyor.* tags
     if findings.errors:
         raise SpecError(findings.errors, source)
     return ParsedSpec(spec=spec, warnings=findings.warnings)
