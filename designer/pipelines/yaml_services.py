@@ -18,6 +18,8 @@ from django.db import transaction
 from designer.datastores.models import UPLOADS
 from designer.datastores.references import ReferenceRefused, reference_parse
 from designer.datastores.services import DataRefused, data_problem, data_resolve, dataset_record
+from designer.environments.resolve import environment_resolve
+from designer.environments.spec import EnvironmentProblem
 from designer.pipelines.azureml_common import ImportIssue, YamlImportError, load_yaml_text
 from designer.pipelines.azureml_export import component_files, pipeline_yaml, registered_ref
 from designer.pipelines.azureml_import import Importer
@@ -137,10 +139,32 @@ def _register(pending: PendingComponent, user: Any) -> tuple[str, list[ImportIss
         message = f"{pending.spec.ref}: {exc}"
         raise YamlImportError([ImportIssue(None, None, "invalid_component", message)]) from None
     ref = registration.version.ref
-    return ref, [
+    warnings = [
         ImportIssue(None, w.field, "component_warning", f"{ref}: {w.field}: {w.message}")
         for w in registration.warnings
     ]
+    return ref, warnings + _environment_warnings(ref, registration.version.spec)
+
+
+def _environment_warnings(ref: str, spec: dict[str, Any]) -> list[ImportIssue]:
+    """How a component's environment is mapped here: a curated name stands for a Python
+    version and packages, an image is not used, conda channels are ignored."""
+    value = spec.get("environment")
+    if value is None:
+        return []
+    try:
+        # No lookup: a registered `azureml:env@v` raises here and is no mapping to report.
+        env = environment_resolve(value, where=f"{ref}: environment", lookup=None)
+    except EnvironmentProblem:
+        return []
+    notes = list(env.warnings)
+    if isinstance(value, str):
+        notes.insert(
+            0,
+            f"{ref}: curated environment {value!r} is mapped to Python {env.python} with "
+            f"{len(env.requirements)} packages (designer/environments/curated.yml)",
+        )
+    return [ImportIssue(None, "environment", "environment_mapped", note) for note in notes]
 
 
 def _save(document: dict[str, Any], user: Any) -> tuple[Pipeline, PipelineVersion, bool, bool]:

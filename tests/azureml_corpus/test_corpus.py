@@ -97,6 +97,8 @@ def test_stream_json_names_the_run_first_and_its_final_status_last(corpus_runs):
         first, last = got["lines"][0], got["lines"][-1]
         assert first["kind"] == "run" and isinstance(first["run"]["id"], int), name
         assert last == {**last, "kind": "final", "run": first["run"]["id"], "status": "Completed"}
+    hello = corpus_runs["01_hello_no_version"]["lines"][0]["warnings"]
+    assert any(w["code"] == "environment_mapped" for w in hello), hello  # a curated name
 
 
 def run_of(corpus_runs: dict[str, Any], name: str, client: Client) -> dict[str, Any]:

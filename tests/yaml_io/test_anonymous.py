@@ -189,3 +189,15 @@ def test_a_component_with_a_conda_file_exports_and_reimports_to_the_same_version
     again = import_yaml(api, exported / "pipeline.yml", name="pinned-again")
     assert again.status_code == 201, again.json()
     assert ref_of(again) == ref_of(first)
+
+
+def test_a_curated_environment_mapping_is_an_import_warning(api, home, tmp_path):
+    path = bundle(tmp_path, "curated", name="hello_curated", word="hi")
+    text = path.parent.joinpath("component.yml").read_text()
+    path.parent.joinpath("component.yml").write_text(
+        text + "environment: azureml:AzureML-sklearn-1.0-ubuntu20.04-py38-cpu@latest\n"
+    )
+    response = import_yaml(api, path)
+    assert response.status_code == 201, response.json()
+    mapped = [w for w in response.json()["warnings"] if w["code"] == "environment_mapped"]
+    assert mapped and "Python 3.8" in mapped[0]["message"]
