@@ -154,3 +154,14 @@ urlpatterns += [
         name="environment-version",
     ),
 ]
+
+# Column pickers of the designer (issue 14, "Build faster").
+from designer.api.views import columns  # noqa: E402
+
+urlpatterns += [
+    path(
+        "pipelines/<int:pipeline_id>/columns/",
+        columns.PipelineColumnsView.as_view(),
+        name="pipeline-columns",
+    ),
+]

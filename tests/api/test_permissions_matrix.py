@@ -62,6 +62,8 @@ EXPECTED: dict[str, dict[str, tuple[int, int, int]]] = {
     "/api/pipelines/<int:pipeline_id>/clone/": {"post": (201, 201, 201)},
     "/api/pipelines/<int:pipeline_id>/archive/": {"post": (200, 403, 200)},
     "/api/pipelines/<int:pipeline_id>/versions/<int:number>/export/": {"get": ALL},
+    # Column pickers: read only runs the caller may see; for others, simply no columns.
+    "/api/pipelines/<int:pipeline_id>/columns/": {"get": ALL},
     "/api/pipelines/import/": {"post": (201, 201, 201)},
     "/api/runs/": {"get": ALL, "post": (201, 201, 201)},
     "/api/runs/<int:run_id>/": {"get": OWNED},
@@ -95,6 +97,7 @@ EXPECTED: dict[str, dict[str, tuple[int, int, int]]] = {
     "/api/docs/": {"get": ALL},
 }
 QUERIES = {
+    "/api/pipelines/<int:pipeline_id>/columns/": "node=a&port=out",
     "/api/runs/<int:run_id>/steps/<str:node_id>/outputs/<str:port>/download/": "path=a.txt",
     "/api/runs/compare/": "ids={run_id}",
     "/api/runs/metrics/": "ids={run_id}",
