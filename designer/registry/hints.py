@@ -4,7 +4,8 @@ Azure ML keeps `tags` as a free map of strings it never interprets, so a spec ca
 these keys loads in Azure ML unchanged (docs/components.md, "Editor hints"):
 
     conveyor.editor.<input>: python | expression   a code editor; python is syntax-checked
-    conveyor.columns.<input>: <data input>         offer the columns of that input's table
+    conveyor.column.<input>: <table input>         one column name of that input's table
+    conveyor.columns.<input>: <table input>        a comma-separated list of its columns
     conveyor.applies.<input>: <input>=<v>[,<v>]    show only while that input has such a value
 """
 
@@ -17,7 +18,7 @@ from designer.registry.spec_ports import Findings
 from designer.registry.types import PortSpec
 
 PREFIX = "conveyor."
-KINDS = ("editor", "columns", "applies")
+KINDS = ("editor", "column", "columns", "applies")
 EDITORS = ("python", "expression")
 TABLE_TYPES = ("uri_folder", "uri_file", "mltable")
 
@@ -28,6 +29,7 @@ class InputHints:
 
     editor: str | None = None
     columns_from: str | None = None
+    columns_multiple: bool = False
     applies_input: str | None = None
     applies_values: tuple[str, ...] = ()
 
@@ -64,11 +66,11 @@ def parse_hints(
 
 
 def _hint_problem(kind: str, port: PortSpec, value: str, inputs: dict[str, PortSpec]) -> str:
-    if kind in ("editor", "columns") and port.type != "string":
+    if kind in ("editor", "column", "columns") and port.type != "string":
         return f"applies to string inputs only; {port.name!r} is {port.type}"
     if kind == "editor":
         return "" if value in EDITORS else f"must be one of {', '.join(EDITORS)}, not {value!r}"
-    if kind == "columns":
+    if kind in ("column", "columns"):
         source = inputs.get(value)
         if source is None or source.type not in TABLE_TYPES:
             return f"must name a table input ({', '.join(TABLE_TYPES)}), not {value!r}"
@@ -101,8 +103,8 @@ def _split(values: str) -> tuple[str, ...]:
 def _hint_fields(kind: str, value: str) -> dict[str, object]:
     if kind == "editor":
         return {"editor": value}
-    if kind == "columns":
-        return {"columns_from": value}
+    if kind in ("column", "columns"):
+        return {"columns_from": value, "columns_multiple": kind == "columns"}
     other, _, values = value.partition("=")
     return {"applies_input": other.strip(), "applies_values": _split(values)}
 

@@ -38,7 +38,7 @@ def test_hints_in_tags_are_read_per_input() -> None:
         spec_with(
             {
                 "conveyor.editor.script": "python",
-                "conveyor.columns.column": "data",
+                "conveyor.column.column": "data",
                 "conveyor.applies.depth": "mode=b, c",
             }
         )
@@ -46,7 +46,7 @@ def test_hints_in_tags_are_read_per_input() -> None:
     hints = parse_hints(parsed.spec.tags, parsed.spec.inputs)
     assert hints == {
         "script": InputHints(editor="python"),
-        "column": InputHints(columns_from="data"),
+        "column": InputHints(columns_from="data", columns_multiple=False),
         "depth": InputHints(applies_input="mode", applies_values=("b", "c")),
     }
     assert parsed.warnings == []
@@ -84,7 +84,9 @@ def test_every_built_in_hint_is_well_formed_and_the_trainers_declare_when_inputs
         hinted[f"{spec.name}@{spec.version}"] = parse_hints(spec.tags, spec.inputs)
     assert hinted["execute_python_script@1"]["script"].editor == "python"
     assert hinted["filter_rows@1"]["expression"].editor == "expression"
-    assert hinted["select_columns@1"]["columns"].columns_from == "input_data"
+    assert hinted["select_columns@1"]["columns"] == InputHints(
+        columns_from="input_data", columns_multiple=True
+    )
     trainer = hinted["train_classifier@2"]
     assert trainer["kernel"] == InputHints(applies_input="algorithm", applies_values=("svm",))
     assert trainer["target_column"].columns_from == "training_data"
