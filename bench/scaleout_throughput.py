@@ -27,6 +27,35 @@ from tests.engine.cluster import Cluster, fresh_postgres  # noqa: E402
 from tests.faults.conftest import ENV_DIR  # noqa: E402
 
 
+def _stat(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+
+
+def engine_cpu(roots: list[int]) -> float:
+    """CPU seconds (user + system) of the worker processes themselves, not their steps:
+    the rundramatiq processes under each root (step subprocesses are not counted)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int(_stat(int(entry.name))[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    tree = set(roots)
+    for _ in range(3):  # supervisor -> rundramatiq -> worker process
+        tree |= {pid for pid, parent in parents.items() if parent in tree}
+    total = 0.0
+    for pid in tree:
+        try:
+            fields = _stat(pid)
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"manage.py" in command or b"dramatiq" in command:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def measure(args: argparse.Namespace, processes: int) -> dict[str, float]:
     home = Path(tempfile.mkdtemp(prefix="conveyor-bench-throughput-"))
     database, drop = fresh_postgres(args.postgres)
@@ -48,8 +77,11 @@ def measure(args: argparse.Namespace, processes: int) -> dict[str, float]:
         settings = json.dumps({"force_rerun": True})
         warm = cluster.driver("submit", "warm", json.dumps(fanout(2 * processes)), settings)
         cluster.driver("wait", str(warm["run"]), "600")
+        pids = [p.pid for p in cluster.workers]
+        cpu_before = engine_cpu(pids)
         run = cluster.driver("submit", "fan", json.dumps(fanout(args.width)), settings)["run"]
         result = cluster.driver("wait", str(run), "900")
+        engine_seconds = engine_cpu(pids) - cpu_before
         assert result["status"] == "Completed", result["status"]
         phases = cluster.driver("timings", str(run))
         return {
@@ -57,6 +89,7 @@ def measure(args: argparse.Namespace, processes: int) -> dict[str, float]:
             "rate": args.width / result["seconds"],
             "queued_to_started": phases["queued_to_started"],
             "started_to_ended": phases["started_to_ended"],
+            "cpu_per_step": engine_seconds / args.width,
         }
     finally:
         cluster.stop()
@@ -77,13 +110,17 @@ def main() -> None:
         f"fan-out of {args.width} bench_noop steps, PostgreSQL + Redis, "
         f"{args.threads} threads per worker process, {os.cpu_count()} CPUs"
     )
-    print("| worker processes | run s | steps/s | median queued->started ms | median run ms |")
-    print("|---|---|---|---|---|")
+    print(
+        "| worker processes | run s | steps/s | median queued->started ms | median run ms"
+        " | worker CPU ms/step |"
+    )
+    print("|---|---|---|---|---|---|")
     for processes in (int(p) for p in args.processes.split(",")):
         row = measure(args, processes)
         print(
             f"| {processes} | {row['seconds']:.2f} | {row['rate']:.1f}"
-            f" | {row['queued_to_started'] * 1000:.0f} | {row['started_to_ended'] * 1000:.0f} |",
+            f" | {row['queued_to_started'] * 1000:.0f} | {row['started_to_ended'] * 1000:.0f}"
+            f" | {row['cpu_per_step'] * 1000:.1f} |",
             flush=True,
         )
 
