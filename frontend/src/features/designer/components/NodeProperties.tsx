@@ -7,6 +7,9 @@ import { checkValue, showValue, TypedInput } from "./fields";
 import { typeColor } from "../../../lib/format";
 import { Icon } from "./icons";
 import { Link } from "react-router-dom";
+import { inputApplies, parseHints } from "../lib/paramHints";
+import { LazyCodeEditor } from "./LazyCodeEditor";
+import { ColumnPicker } from "./ColumnPicker";
 
 const NO_ERRORS: ValidationError[] = [];
 
@@ -25,6 +28,8 @@ export function NodeProperties({ id, computePools }: { id: string; computePools:
   const updateNode = useCanvasStore((s) => s.updateNode);
   const promote = useCanvasStore((s) => s.promoteToPipelineInput);
   const toggleOutput = useCanvasStore((s) => s.togglePipelineOutput);
+  const pipelineId = useCanvasStore((s) => s.pipelineId);
+  const hints = useMemo(() => parseHints(spec?.tags, spec?.inputs ?? {}), [spec]);
 
   const incoming = useMemo(() => {
     const m = new Map<string, string>();
@@ -51,7 +56,14 @@ export function NodeProperties({ id, computePools }: { id: string; computePools:
     });
   const serverError = (port: string) => errors.find((e) => e.port === port)?.message;
   const entries = Object.entries(spec?.inputs ?? {});
-  const params = entries.filter(([, p]) => isPrimitiveType(p.type));
+  const allParams = entries.filter(([, p]) => isPrimitiveType(p.type));
+  // Parameters that do not apply to the current choice (conveyor.applies.*) step aside; they keep their value.
+  const params = allParams.filter(([port]) => inputApplies(hints[port], spec?.inputs ?? {}, doc.inputs));
+  const hiddenParams = allParams.length - params.length;
+  const sourceOf = (port: string) => {
+    const e = edges.find((x) => x.target === id && x.targetHandle === port);
+    return e && e.sourceHandle ? { node: e.source, port: e.sourceHandle } : null;
+  };
   const dataPorts = entries.filter(([, p]) => !isPrimitiveType(p.type));
   const pools = doc.compute && !computePools.includes(doc.compute) ? [...computePools, doc.compute] : computePools;
 
@@ -75,6 +87,15 @@ export function NodeProperties({ id, computePools }: { id: string; computePools:
         </div>
         {isBinding(cur) ? (
           renderBinding(port, cur.pipeline_input)
+        ) : hints[port]?.editor ? (
+          <LazyCodeEditor
+            value={typeof value === "string" ? value : showValue(p.default ?? undefined)}
+            label={`${port} (${hints[port]?.editor === "python" ? "Python" : "expression"})`}
+            disabled={readOnly}
+            invalid={!!error}
+            testId={`code-${port}`}
+            onChange={(text) => setInput(port, text)}
+          />
         ) : (
           <div className="form-control-row">
             <TypedInput
@@ -95,6 +116,17 @@ export function NodeProperties({ id, computePools }: { id: string; computePools:
               </button>
             )}
           </div>
+        )}
+        {hints[port]?.columnsFrom && !isBinding(cur) && (
+          <ColumnPicker
+            port={port}
+            pipelineId={pipelineId}
+            source={sourceOf(hints[port]?.columnsFrom ?? "")}
+            multiple={!!hints[port]?.multipleColumns}
+            value={typeof value === "string" ? value : ""}
+            disabled={readOnly}
+            onPick={(v) => setInput(port, v === "" ? undefined : v)}
+          />
         )}
         {p.description && <div className="form-help">{p.description}{p.min != null || p.max != null ? ` (${p.min ?? "−∞"} … ${p.max ?? "∞"})` : ""}</div>}
         {error && <div className="form-field-error">{error}</div>}
@@ -139,6 +171,11 @@ export function NodeProperties({ id, computePools }: { id: string; computePools:
           <section className="props-section">
             <h4>Parameters</h4>
             {params.map(renderParam)}
+            {hiddenParams > 0 && (
+              <div className="form-help" data-testid="hidden-params">
+                {hiddenParams} parameter{hiddenParams === 1 ? "" : "s"} not shown: they do not apply to the current choices.
+              </div>
+            )}
           </section>
         )}
         {dataPorts.length > 0 && (
