@@ -253,6 +253,9 @@ SANDBOX_BWRAP = env_str("CONVEYOR_BWRAP", "/usr/bin/bwrap")
 ALLOW_UNSANDBOXED = env_bool("CONVEYOR_ALLOW_UNSANDBOXED", False)
 STEP_UID = env_int("CONVEYOR_STEP_UID", 65534, minimum=1)
 STEP_GID = env_int("CONVEYOR_STEP_GID", 65534, minimum=1)
+# Under root, concurrent steps take uids STEP_UID .. STEP_UID + COUNT - 1 (one each), so the
+# process limit counts one step; 1 = all steps share STEP_UID.
+STEP_UID_COUNT = env_int("CONVEYOR_STEP_UID_COUNT", 1, minimum=1, maximum=1_000_000)
 STEP_TMPFS_MB = env_int("CONVEYOR_STEP_TMPFS_MB", 1024, minimum=1)
 _RAM_MB = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
 STEP_LIMITS = Limits(

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
+import fcntl
 import logging
 import os
 import shutil
@@ -185,14 +187,14 @@ def step_run(
         if not status.available:
             notes.append(f"WARNING: this step runs WITHOUT the sandbox ({status.reason})")
             return run_step(script, notes=notes, env=env, **supervise)
-        who = step_identity()
-        launcher = _launcher(dirs, who, policy, environment, inputs)
-        _hand_over(dirs, who)
-        try:
-            return run_step(script, launcher=launcher, notes=notes, env=env, **supervise)
-        finally:
-            if who.privileged:  # Its port folders are taken back by `ingest_output`.
-                os.chown(dirs.outputs, os.geteuid(), os.getegid())
+        with _UIDS.take(step_identity()) as who:
+            launcher = _launcher(dirs, who, policy, environment, inputs)
+            _hand_over(dirs, who)
+            try:
+                return run_step(script, launcher=launcher, notes=notes, env=env, **supervise)
+            finally:
+                if who.privileged:  # Its port folders are taken back by `ingest_output`.
+                    os.chown(dirs.outputs, os.geteuid(), os.getegid())
 
 
 def _launcher(
@@ -291,3 +293,51 @@ class _GpuSlots:
 
 _SLOTS = _GpuSlots()
 _gpu_slot = _SLOTS.take
+
+
+class _UidSlots:
+    """Under root, one uid per running step from CONVEYOR_STEP_UID_COUNT uids.
+
+    RLIMIT_NPROC counts the processes of a uid: with its own uid, a step's fork bomb
+    cannot use up another step's budget. Threads of this process are kept apart by a set,
+    worker processes on one host by a lock file per uid (flock, released with the step).
+    When every uid is taken the step shares the first one.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._taken: set[int] = set()
+
+    @contextlib.contextmanager
+    def take(self, base: Identity) -> Iterator[Identity]:
+        if not base.privileged or settings.STEP_UID_COUNT <= 1:
+            yield base
+            return
+        uid, handle = self._claim(base.uid, settings.STEP_UID_COUNT)
+        try:
+            yield dataclasses.replace(base, uid=uid)
+        finally:
+            if handle is not None:  # Not a shared fallback: the uid was this step's.
+                with self._lock:
+                    self._taken.discard(uid)
+                os.close(handle)  # Releases the flock.
+
+    def _claim(self, first: int, count: int) -> tuple[int, int | None]:
+        folder = Path(settings.CONVEYOR_HOME) / "runtime"
+        folder.mkdir(mode=0o700, exist_ok=True)
+        with self._lock:
+            for uid in range(first, first + count):
+                if uid in self._taken:
+                    continue
+                handle = os.open(folder / f"uid-{uid}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    os.close(handle)
+                    continue
+                self._taken.add(uid)
+                return uid, handle
+        return first, None
+
+
+_UIDS = _UidSlots()

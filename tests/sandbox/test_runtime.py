@@ -131,3 +131,25 @@ def userns_run(home: Path) -> None:
     report = (home / "out" / "id").read_text().splitlines()
     # Visible processes: bwrap's init, bash, ls and grep; nothing of the host.
     assert report[0] == "65534" and "no-userns" in report and int(report[-1]) <= 4
+
+
+@ROOT_ONLY
+def test_concurrent_steps_take_their_own_uids_from_the_configured_range(settings, tmp_path):
+    from designer.engine.runtime import _UIDS, step_identity
+
+    settings.STEP_UID, settings.STEP_UID_COUNT = 200000, 2
+    base = step_identity()
+    with _UIDS.take(base) as first, _UIDS.take(base) as second:
+        assert {first.uid, second.uid} == {200000, 200001}
+        with _UIDS.take(base) as third:  # All taken: this step shares the first uid.
+            assert third.uid == 200000
+    with _UIDS.take(base) as again:
+        assert again.uid == 200000
+
+
+@ROOT_ONLY
+def test_a_step_runs_as_the_uid_it_took(dirs, settings):
+    settings.STEP_UID, settings.STEP_UID_COUNT = 200000, 4
+    result, log = run(dirs, "id -u")
+    assert result.exit_code == 0, log
+    assert log.splitlines()[-1] == "200000"
