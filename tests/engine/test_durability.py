@@ -189,3 +189,22 @@ def test_a_recovered_step_is_logged_with_its_run_step_and_reason(make_version, o
     step.refresh_from_db()
     assert step.status == "Queued" and step.attempt == 2 and step.send_after is not None
     dramatiq.get_broker().flush_all()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_submit_while_the_broker_is_down_answers_201_and_keeps_the_send(
+    api, make_version, monkeypatch
+):
+    from dramatiq.brokers.redis import RedisBroker
+
+    broker = RedisBroker(url=f"redis://127.0.0.1:{free_port()}/0")  # Nothing listens there.
+    monkeypatch.setattr(dramatiq, "get_broker", lambda: broker)
+    outbox = dispatch._Outbox()
+    monkeypatch.setattr(dispatch, "_OUTBOX", outbox)
+    monkeypatch.setattr(dispatch._Outbox, "_run", lambda self: None)  # Keep it pending.
+    version = make_version(document([node("e", "t_echo@1")]))
+    response = api.post("/api/runs/", {"pipeline": version.pipeline_id}, format="json")
+    assert response.status_code == 201, response.content
+    step = StepRun.objects.get(run_id=response.json()["id"])
+    assert step.status == "Queued" and step.send_after is not None
+    assert outbox.pending() == 1, "the send waits in the outbox, the run exists"
