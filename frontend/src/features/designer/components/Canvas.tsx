@@ -1,5 +1,5 @@
-import { useCallback, useEffect, useState } from "react";
-import type { DragEvent } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
+import type { DragEvent, MouseEvent as ReactMouseEvent } from "react";
 import { Background, BackgroundVariant, ControlButton, Controls, MiniMap, ReactFlow, useStore } from "@xyflow/react";
 import type { Connection, Edge, FinalConnectionState, IsValidConnection, NodeTypes } from "@xyflow/react";
 import { useCanvasStore } from "../store/canvasStore";
@@ -11,6 +11,33 @@ import { Icon } from "./icons";
 import { toast } from "../../../components/toastStore";
 import { useThemeStore } from "../../../lib/theme";
 import type { CanvasEdge, CanvasNode } from "../../../lib/document";
+import { QuickAdd } from "./QuickAdd";
+import { ShortcutSheet } from "./ShortcutSheet";
+import type { WireEnd } from "../lib/quickAdd";
+
+interface QuickAddAt {
+  at: { x: number; y: number };
+  from: WireEnd | null;
+}
+
+function isTyping(t: EventTarget | null): boolean {
+  const el = t as HTMLElement | null;
+  return !!el && (el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName));
+}
+
+function pointOf(e: MouseEvent | TouchEvent): { x: number; y: number } {
+  const p = "changedTouches" in e ? e.changedTouches[0] : e;
+  return p ? { x: p.clientX, y: p.clientY } : { x: 0, y: 0 };
+}
+
+/** The port type at the end of a wire dropped on empty canvas, from the node's spec. */
+function wireEnd(nodeId: string, port: string, handle: "source" | "target"): WireEnd | null {
+  const s = useCanvasStore.getState();
+  const node = s.nodes.find((n) => n.id === nodeId);
+  const spec = node ? s.specs[node.data.doc.component] : undefined;
+  const type = handle === "source" ? spec?.outputs[port]?.type : spec?.inputs[port]?.type;
+  return type ? { node: nodeId, port, handle, type } : null;
+}
 
 /** Defined once at module level so React Flow never re-creates node components. */
 const nodeTypes: NodeTypes = { component: ComponentNode };
@@ -46,6 +73,36 @@ export function Canvas() {
     if (!fitted && sized && fitAll()) setFitted(true);
   }, [fitted, sized, fitAll]);
   useCanvasReadyMark(fitted);
+  const [quick, setQuick] = useState<QuickAddAt | null>(null);
+  const [sheet, setSheet] = useState(false);
+  const pointer = useRef<{ x: number; y: number } | null>(null);
+  const closeQuick = useCallback(() => setQuick(null), []);
+
+  // "/" opens the quick add at the pointer (or the canvas centre), "?" the shortcut sheet.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target) || document.querySelector("dialog[open]")) return;
+      if (e.key === "?") {
+        e.preventDefault();
+        setSheet((v) => !v);
+      } else if (e.key === "/" && !useCanvasStore.getState().readOnly) {
+        e.preventDefault();
+        const rect = document.querySelector(".designer-canvas")?.getBoundingClientRect();
+        const centre = rect ? { x: rect.left + rect.width / 2, y: rect.top + rect.height / 3 } : { x: 400, y: 300 };
+        setQuick({ at: pointer.current ?? centre, from: null });
+      } else if (e.key === "Escape") {
+        setSheet(false);
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+
+  const onPaneDoubleClick = useCallback((e: ReactMouseEvent) => {
+    const el = e.target as HTMLElement;
+    if (!el.classList.contains("react-flow__pane") || useCanvasStore.getState().readOnly) return;
+    setQuick({ at: { x: e.clientX, y: e.clientY }, from: null });
+  }, []);
 
   const isValidConnection = useCallback<IsValidConnection>(
     (c) => useCanvasStore.getState().checkConnection(toConnection(c)).ok,
@@ -58,7 +115,16 @@ export function Canvas() {
   }, []);
 
   // A drop on a handle that isValidConnection refused: say why.
-  const onConnectEnd = useCallback((_e: MouseEvent | TouchEvent, state: FinalConnectionState) => {
+  const onConnectEnd = useCallback((e: MouseEvent | TouchEvent, state: FinalConnectionState) => {
+    // A wire dropped on empty canvas: offer the components it can go to.
+    if (!state.toHandle && state.fromHandle && !useCanvasStore.getState().readOnly) {
+      const from = wireEnd(state.fromHandle.nodeId, state.fromHandle.id ?? "", state.fromHandle.type);
+      const at = pointOf(e);
+      const under = document.elementFromPoint(at.x, at.y);
+      const onCanvas = under?.closest(".designer-canvas") && !under.closest(".react-flow__node, .react-flow__panel");
+      if (from && onCanvas) setQuick({ at, from });
+      return;
+    }
     if (state.isValid !== false || !state.toHandle || !state.fromHandle) return;
     const from = state.fromHandle;
     const to = state.toHandle;
@@ -93,7 +159,14 @@ export function Canvas() {
   );
 
   return (
-    <div className="designer-canvas" onDragOver={onDragOver} onDrop={onDrop}>
+    <div
+      className="designer-canvas"
+      onDragOver={onDragOver}
+      onDrop={onDrop}
+      onDoubleClick={onPaneDoubleClick}
+      onMouseMove={(e) => (pointer.current = { x: e.clientX, y: e.clientY })}
+      onMouseLeave={() => (pointer.current = null)}
+    >
       <ReactFlow<CanvasNode, CanvasEdge>
         nodes={nodes}
         edges={edges}
@@ -113,6 +186,7 @@ export function Canvas() {
         onlyRenderVisibleElements
         snapToGrid
         snapGrid={SNAP}
+        zoomOnDoubleClick={false}
         minZoom={0.05}
         maxZoom={2}
         colorMode={theme}
@@ -131,10 +205,12 @@ export function Canvas() {
         <div className="canvas-empty">
           <div className="canvas-empty-card">
             <strong>Start your pipeline</strong>
-            <span>Drag a component from the palette, or double-click one.</span>
+            <span>Drag a component from the palette, or double-click one. Double-click here or press / to search.</span>
           </div>
         </div>
       )}
+      {quick && <QuickAdd at={quick.at} from={quick.from} onClose={closeQuick} />}
+      {sheet && <ShortcutSheet onClose={() => setSheet(false)} />}
     </div>
   );
 }

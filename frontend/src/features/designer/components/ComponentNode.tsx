@@ -1,6 +1,6 @@
-import { memo } from "react";
+import { memo, useMemo } from "react";
 import type { ReactNode } from "react";
-import { Handle, Position } from "@xyflow/react";
+import { Handle, Position, useConnection } from "@xyflow/react";
 import type { NodeProps } from "@xyflow/react";
 import type { CanvasNode } from "../../../lib/document";
 import { isPrimitiveType } from "../../../lib/connection";
@@ -41,13 +41,15 @@ interface NodeCardProps {
   selected: boolean;
   /** The one-line footer: the parameter count in the designer, the step status on a run. */
   footer?: ReactNode;
+  /** Ports a wire being dragged cannot connect to. */
+  dimmed?: ReadonlySet<string>;
 }
 
 /**
  * A node's card. Its height depends only on its ports (the footer line is always there), so
  * the designer and the run page lay a graph out with the same geometry (lib/nodeGeometry.ts).
  */
-export function NodeCard({ id, data, selected, footer }: NodeCardProps) {
+export function NodeCard({ id, data, selected, footer, dimmed }: NodeCardProps) {
   const doc = data.doc;
   const spec = useCanvasStore((s) => s.specs[doc.component]);
   const errors = useCanvasStore((s) => s.errorsByNode[id] ?? NO_ERRORS);
@@ -82,7 +84,7 @@ export function NodeCard({ id, data, selected, footer }: NodeCardProps) {
             return (
               <div className="cnode-row" key={i}>
                 {inp ? (
-                  <div className={`cnode-port in${badPorts.has(inp.name) ? " bad" : ""}`} title={`${inp.name}: ${inp.type}${inp.optional ? " (optional)" : ""}`}>
+                  <div className={`cnode-port in${badPorts.has(inp.name) ? " bad" : ""}${dimmed?.has(`in:${inp.name}`) ? " dimmed" : ""}`} title={`${inp.name}: ${inp.type}${inp.optional ? " (optional)" : ""}`}>
                     <Handle
                       type="target"
                       position={Position.Left}
@@ -95,7 +97,7 @@ export function NodeCard({ id, data, selected, footer }: NodeCardProps) {
                   </div>
                 ) : <span />}
                 {out ? (
-                  <div className={`cnode-port out${badPorts.has(out.name) ? " bad" : ""}`} title={`${out.name}: ${out.type}`}>
+                  <div className={`cnode-port out${badPorts.has(out.name) ? " bad" : ""}${dimmed?.has(`out:${out.name}`) ? " dimmed" : ""}`} title={`${out.name}: ${out.type}`}>
                     <span className="cnode-label">{out.name}</span>
                     <Handle
                       type="source"
@@ -124,8 +126,33 @@ export function NodeCard({ id, data, selected, footer }: NodeCardProps) {
   );
 }
 
+/** "in:<port>" / "out:<port>" of node `id` that the wire from `drag` may not connect to. */
+function dimmedPorts(id: string, drag: string): Set<string> {
+  const [type, fromNode, fromPort] = drag.split("\u0000") as [string, string, string];
+  const s = useCanvasStore.getState();
+  const node = s.nodes.find((n) => n.id === id);
+  const spec = node ? s.specs[node.data.doc.component] : undefined;
+  const out = new Set<string>();
+  if (!spec) return out;
+  const { inputs, outputs } = portsOf(spec);
+  for (const p of inputs) {
+    const ok = type === "source" && s.checkConnection({ source: fromNode, sourceHandle: fromPort, target: id, targetHandle: p.name }).ok;
+    if (!ok && !(type === "target" && fromNode === id && fromPort === p.name)) out.add(`in:${p.name}`);
+  }
+  for (const p of outputs) {
+    const ok = type === "target" && s.checkConnection({ source: id, sourceHandle: p.name, target: fromNode, targetHandle: fromPort }).ok;
+    if (!ok && !(type === "source" && fromNode === id && fromPort === p.name)) out.add(`out:${p.name}`);
+  }
+  return out;
+}
+
 function ComponentNodeView({ id, data, selected }: NodeProps<CanvasNode>) {
-  return <NodeCard id={id} data={data} selected={selected} />;
+  // A string, so that nodes re-render when a drag starts or ends, not on every pointer move.
+  const drag = useConnection((c) =>
+    c.inProgress && c.fromHandle ? [c.fromHandle.type, c.fromHandle.nodeId, c.fromHandle.id ?? ""].join("\u0000") : null,
+  );
+  const dimmed = useMemo(() => (drag ? dimmedPorts(id, drag) : undefined), [drag, id]);
+  return <NodeCard id={id} data={data} selected={selected} dimmed={dimmed} />;
 }
 
 const CATEGORY_COLORS = ["#6366f1", "#0ea5e9", "#10b981", "#f59e0b", "#ec4899", "#8b5cf6", "#14b8a6", "#ef4444"];
