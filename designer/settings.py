@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import sys
@@ -11,6 +12,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from designer.engine.sandbox import LIMIT_NAMES, Limits, PoolPolicy, parse_devices
+from designer.engine.zygote import ZygoteLimits
 from designer.env import env_bool, env_float, env_int, env_list, env_path, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -296,6 +298,40 @@ def _pool_policy(pool: str) -> PoolPolicy:
 
 
 STEP_POOLS = {pool: _pool_policy(pool) for pool in COMPUTE_POOLS}
+
+# Warm starts (docs/engine.md "Warm starts"): off unless set; per pool with
+# CONVEYOR_POOL_<POOL>_WARM_STARTS. CONVEYOR_ZYGOTE_PRELOAD: JSON {environment hash or
+# "default": [module, ...]} replacing the preload list derived from the environment.
+WARM_STARTS = env_bool("CONVEYOR_WARM_STARTS", False)
+WARM_START_POOLS = {
+    pool: env_bool(
+        "CONVEYOR_POOL_" + "".join(c if c.isalnum() else "_" for c in pool.upper()) + "_WARM_STARTS",  # noqa: E501
+        WARM_STARTS,
+    )
+    for pool in COMPUTE_POOLS
+}
+ZYGOTE_LIMITS = ZygoteLimits(
+    count=env_int("CONVEYOR_ZYGOTE_COUNT", 2, minimum=1, maximum=64),
+    rss_mb=env_int("CONVEYOR_ZYGOTE_MAX_RSS_MB", 2048, minimum=0),
+    idle_seconds=env_float("CONVEYOR_ZYGOTE_IDLE_SECONDS", 600.0),
+)
+
+
+def _zygote_preload(text: str) -> dict[str, list[str]]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict) or not all(
+        isinstance(v, list) and all(isinstance(m, str) for m in v) for v in value.values()
+    ):
+        raise ImproperlyConfigured(
+            'CONVEYOR_ZYGOTE_PRELOAD: write JSON like {"default": ["pandas", "sklearn"]}'
+        )
+    return value
+
+
+ZYGOTE_PRELOAD = _zygote_preload(env_str("CONVEYOR_ZYGOTE_PRELOAD", "{}"))
 
 CHANNEL_LAYERS = {
     "default": (

@@ -28,6 +28,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -47,6 +48,7 @@ from designer.engine.sandbox import (
     identity,
     sandbox_probe,
 )
+from designer.engine.zygote_runtime import warm_or_cold
 from designer.environments.prepared import PreparedEnvironment
 
 logger = logging.getLogger(__name__)
@@ -157,6 +159,7 @@ def step_run(
         start; False fails the step with SandboxUnavailable.
     timeout, should_cancel, on_line, on_start, log_cap, kill_grace: as for `run_step`.
     """
+    dispatched = time.monotonic()
     policy = pool_policy(pool)
     chosen, notes = policy.limits_for(limits)
     notes = [*(environment.warnings if environment else ()), *notes]
@@ -188,7 +191,12 @@ def step_run(
             notes.append(f"WARNING: this step runs WITHOUT the sandbox ({status.reason})")
             return run_step(script, notes=notes, env=env, **supervise)
         with _UIDS.take(step_identity()) as who:
-            launcher = _launcher(dirs, who, policy, environment, inputs)
+            warm, start = warm_or_cold(
+                command, dirs=dirs, who=who, policy=policy, limits=chosen,
+                environment=environment, inputs=inputs, dispatched=dispatched,
+            )  # fmt: skip
+            launcher = warm or _launcher(dirs, who, policy, environment, inputs)
+            notes.append(start)
             _hand_over(dirs, who)
             try:
                 return run_step(script, launcher=launcher, notes=notes, env=env, **supervise)

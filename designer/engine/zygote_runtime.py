@@ -1,0 +1,70 @@
+"""The step runtime's side of warm starts: when a step may be forked from a zygote."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from django.conf import settings
+
+from designer.engine.artifacts import StepDirs
+from designer.engine.sandbox import Identity, Limits, PoolPolicy
+from designer.engine.zygote import WarmStep, preload_modules, site_packages, warm_launcher
+from designer.environments.prepared import PreparedEnvironment
+
+
+def warm_or_cold(
+    command: str,
+    *,
+    dirs: StepDirs,
+    who: Identity,
+    policy: PoolPolicy,
+    limits: Limits,
+    environment: PreparedEnvironment | None,
+    inputs: Sequence[Path],
+    dispatched: float,
+) -> tuple[list[str] | None, str]:
+    """The warm launcher of a step and the log note, or (None, "cold start ...").
+
+    command: the rendered command (without the limits prefix). dirs, who, policy, limits,
+    environment, inputs: as the cold sandbox gets them. dispatched: time.monotonic() when
+    the runtime got the step.
+    """
+    from designer.engine import runtime  # Imported here: runtime imports this module.
+
+    if not settings.WARM_START_POOLS.get(policy.name, settings.WARM_STARTS):
+        return None, "cold start"
+    if policy.devices:
+        return None, "cold start: pools with devices start cold"
+    keep = runtime._environment_paths(environment)
+    root = environment.root if environment is not None else Path(sys.prefix)
+    override = settings.ZYGOTE_PRELOAD.get(environment.hash if environment else "server")
+    if override is None:
+        override = settings.ZYGOTE_PRELOAD.get("default")
+    modules = preload_modules(site_packages(root), override)
+    python = environment.python if environment is not None else Path(sys.executable)
+    base = runtime.step_identity()
+    step = WarmStep(
+        command=command,
+        python=python,
+        keep=keep,
+        etc_dir=runtime._etc_dir(who, policy.network),
+        zygote_etc_dir=runtime._etc_dir(base, policy.network),
+        network=policy.network,
+        read_only=(dirs.work, *inputs),
+        read_write=(dirs.outputs, dirs.home, dirs.tmp),
+        work_dir=dirs.work,
+        who=who,
+        limits=limits,
+        tmpfs_mb=settings.STEP_TMPFS_MB,
+        modules=tuple(modules),
+    )
+    runtime_dir = Path(settings.CONVEYOR_HOME) / "runtime"
+    return warm_launcher(
+        step,
+        runtime_dir=runtime_dir,
+        bwrap=settings.SANDBOX_BWRAP,
+        limits=settings.ZYGOTE_LIMITS,
+        dispatched=dispatched,
+    )
