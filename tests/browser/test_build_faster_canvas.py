@@ -122,3 +122,48 @@ def test_question_mark_shows_the_shortcuts_and_the_minimap_steps_aside_on_small_
     expect(sheet).to_have_count(0)
     page.set_viewport_size({"width": 1024, "height": 700})
     expect(page.locator(".react-flow__minimap")).to_be_hidden()
+
+
+def test_right_click_on_a_node_or_the_canvas_opens_its_menu(page: Any, api: Api) -> None:
+    wired_canvas(page, api, "bf-menu")
+    page.get_by_test_id("node-split").click(button="right")
+    menu = page.get_by_test_id("node-menu")
+    expect(menu.get_by_role("menuitem")).to_have_text(
+        [re.compile("^Duplicate node"), re.compile("^Copy node"), re.compile("^Delete node")]
+    )
+    menu.get_by_role("menuitem", name=re.compile("^Duplicate")).click()
+    expect(page.locator(".react-flow__node")).to_have_count(4)
+    expect(page.get_by_test_id("node-menu")).to_have_count(0)
+
+    page.get_by_test_id("node-other").click(button="right")
+    page.get_by_test_id("node-menu").get_by_role("menuitem", name=re.compile("^Delete")).click()
+    expect(page.get_by_test_id("node-other")).to_have_count(0)
+
+    pane = page.locator(".react-flow__pane").bounding_box()
+    page.mouse.click(pane["x"] + pane["width"] - 220, pane["y"] + 90, button="right")
+    canvas_menu = page.get_by_test_id("canvas-menu")
+    expect(canvas_menu).to_contain_text("Add a component here")
+    canvas_menu.get_by_role("menuitem", name=re.compile("^Add a component here")).click()
+    expect(page.get_by_test_id("quick-add")).to_be_visible()
+    page.keyboard.press("Escape")
+
+    page.mouse.click(pane["x"] + pane["width"] - 220, pane["y"] + 90, button="right")
+    page.get_by_test_id("canvas-menu").get_by_role("menuitem", name="Keyboard shortcuts").click()
+    expect(page.get_by_test_id("shortcut-sheet")).to_be_visible()
+
+
+def test_the_side_panels_collapse_and_stay_collapsed(page: Any, api: Api) -> None:
+    wired_canvas(page, api, "bf-panels")
+    canvas = page.locator(".designer-canvas")
+    wide = canvas.bounding_box()["width"]
+    page.get_by_test_id("toggle-palette").click()
+    expect(page.get_by_test_id("palette-search")).to_have_count(0)
+    page.get_by_test_id("toggle-properties").click()
+    expect(page.locator(".designer-body")).to_have_class(re.compile("no-palette.*no-properties"))
+    assert canvas.bounding_box()["width"] >= wide + 264 + 320 - 2
+    page.reload()
+    expect(page.get_by_test_id("node-split")).to_be_visible()
+    expect(page.get_by_test_id("palette-search")).to_have_count(0)
+    page.get_by_test_id("toggle-palette").click()
+    page.get_by_test_id("toggle-properties").click()
+    expect(page.get_by_test_id("palette-search")).to_be_visible()

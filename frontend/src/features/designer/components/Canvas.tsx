@@ -13,6 +13,8 @@ import { useThemeStore } from "../../../lib/theme";
 import type { CanvasEdge, CanvasNode } from "../../../lib/document";
 import { QuickAdd } from "./QuickAdd";
 import { ShortcutSheet } from "./ShortcutSheet";
+import { ContextMenu } from "./ContextMenu";
+import type { MenuAction } from "./ContextMenu";
 import type { WireEnd } from "../lib/quickAdd";
 
 interface QuickAddAt {
@@ -55,6 +57,31 @@ function miniMapColor(n: CanvasNode): string {
   return n.selected ? "var(--accent)" : "var(--minimap-node)";
 }
 
+/** What the right-click menu offers: on a node (and the selection it is in), or on the canvas. */
+function menuActions(
+  menu: { at: { x: number; y: number }; node: string | null },
+  readOnly: boolean,
+  canvas: { quickAdd: () => void; fit: () => void; shortcuts: () => void },
+): MenuAction[] {
+  const s = useCanvasStore.getState();
+  if (menu.node) {
+    const count = s.nodes.filter((n) => n.selected).length;
+    const what = count > 1 ? `${count} nodes` : "node";
+    return [
+      { label: `Duplicate ${what}`, hint: "Ctrl+C, Ctrl+V", disabled: readOnly, run: () => { s.copy(); useCanvasStore.getState().paste(); } },
+      { label: `Copy ${what}`, hint: "Ctrl+C", run: () => s.copy() },
+      { label: `Delete ${what}`, hint: "Del", danger: true, disabled: readOnly, run: () => useCanvasStore.getState().deleteSelected() },
+    ];
+  }
+  return [
+    { label: "Add a component here…", hint: "/", disabled: readOnly, run: canvas.quickAdd },
+    { label: "Paste", hint: "Ctrl+V", disabled: readOnly || !s.clipboard, run: () => s.paste() },
+    { label: "Select all", hint: "Ctrl+A", run: () => s.selectAll() },
+    { label: "Fit view", run: canvas.fit },
+    { label: "Keyboard shortcuts", hint: "?", run: canvas.shortcuts },
+  ];
+}
+
 export function Canvas() {
   const nodes = useCanvasStore((s) => s.nodes);
   const edges = useCanvasStore((s) => s.edges);
@@ -77,6 +104,17 @@ export function Canvas() {
   const [sheet, setSheet] = useState(false);
   const pointer = useRef<{ x: number; y: number } | null>(null);
   const closeQuick = useCallback(() => setQuick(null), []);
+  const [menu, setMenu] = useState<{ at: { x: number; y: number }; node: string | null } | null>(null);
+  const closeMenu = useCallback(() => setMenu(null), []);
+  const onNodeContextMenu = useCallback((e: ReactMouseEvent, n: CanvasNode) => {
+    e.preventDefault();
+    if (!n.selected) useCanvasStore.getState().selectNode(n.id);
+    setMenu({ at: { x: e.clientX, y: e.clientY }, node: n.id });
+  }, []);
+  const onPaneContextMenu = useCallback((e: ReactMouseEvent | MouseEvent) => {
+    e.preventDefault();
+    setMenu({ at: { x: e.clientX, y: e.clientY }, node: null });
+  }, []);
 
   // "/" opens the quick add at the pointer (or the canvas centre), "?" the shortcut sheet.
   useEffect(() => {
@@ -176,6 +214,8 @@ export function Canvas() {
         onConnect={onConnect}
         onConnectEnd={onConnectEnd}
         isValidConnection={isValidConnection}
+        onNodeContextMenu={onNodeContextMenu}
+        onPaneContextMenu={onPaneContextMenu}
         onNodeDragStart={beginDrag}
         onSelectionDragStart={beginDrag}
         nodesDraggable={!readOnly}
@@ -211,6 +251,18 @@ export function Canvas() {
       )}
       {quick && <QuickAdd at={quick.at} from={quick.from} onClose={closeQuick} />}
       {sheet && <ShortcutSheet onClose={() => setSheet(false)} />}
+      {menu && (
+        <ContextMenu
+          at={menu.at}
+          onClose={closeMenu}
+          testId={menu.node ? "node-menu" : "canvas-menu"}
+          actions={menuActions(menu, readOnly, {
+            quickAdd: () => setQuick({ at: menu.at, from: null }),
+            fit: () => fitAll({ duration: 300 }),
+            shortcuts: () => setSheet(true),
+          })}
+        />
+      )}
     </div>
   );
 }

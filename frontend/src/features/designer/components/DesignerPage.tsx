@@ -13,6 +13,7 @@ import { Dialog } from "../../../components/Dialog";
 import { useDesignerShortcuts } from "../hooks/useDesignerShortcuts";
 import { useUnsavedGuard } from "../hooks/useUnsavedGuard";
 import { useFitAll } from "../hooks/useFitAll";
+import { useSidePanels } from "../hooks/useSidePanels";
 import { clonePipeline, createPipeline, fetchPipeline, fetchVersion, saveVersion, validateDocument } from "../../pipelines/api/pipelines";
 import { fetchSpecs } from "../../components/api/components";
 import { fetchMeta } from "../../meta/api/meta";
@@ -66,6 +67,7 @@ function DesignerInner() {
   const [latest, setLatest] = useState<number | null>(null);
   const [dialog, setDialog] = useState<null | "save" | "submit">(null);
   const [busy, setBusy] = useState(false);
+  const { panels, toggle: togglePanel } = useSidePanels();
   const [showProblems, setShowProblems] = useState(true);
   const dirty = useCanvasStore(selectDirty);
   const readOnly = useCanvasStore((s) => s.readOnly);
@@ -269,13 +271,17 @@ function DesignerInner() {
           {latest !== null && <button className="btn btn-sm" onClick={() => openVersion(latest)}>Back to latest (v{latest})</button>}
         </div>
       )}
-      <div className="designer-body">
-        <Palette />
+      <div className={`designer-body${panels.palette ? "" : " no-palette"}${panels.properties ? "" : " no-properties"}`}>
+        {panels.palette && <Palette />}
         <div className="designer-center">
+          <button className="panel-toggle left" onClick={() => togglePanel("palette")} data-testid="toggle-palette"
+            title={panels.palette ? "Hide the components" : "Show the components"} aria-expanded={panels.palette}>{panels.palette ? "‹" : "›"}</button>
+          <button className="panel-toggle right" onClick={() => togglePanel("properties")} data-testid="toggle-properties"
+            title={panels.properties ? "Hide the properties" : "Show the properties"} aria-expanded={panels.properties}>{panels.properties ? "›" : "‹"}</button>
           {load.status === "loading" ? <div className="canvas-loading">Loading pipeline…</div> : <Canvas />}
           {showProblems && <ValidationPanel onClose={() => setShowProblems(false)} />}
         </div>
-        <PropertiesPanel />
+        {panels.properties && <PropertiesPanel />}
       </div>
       {dialog === "save" && <SaveDialog isNew={!pipelineId} busy={busy} onSave={save} onClose={() => setDialog(null)} />}
       {dialog === "submit" && (
