@@ -157,11 +157,17 @@ urlpatterns += [
 
 # Column pickers of the designer (issue 14, "Build faster").
 from designer.api.views import columns  # noqa: E402
+from designer.api.views import datasets as datasets_page  # noqa: E402
 
 urlpatterns += [
     path(
         "pipelines/<int:pipeline_id>/columns/",
         columns.PipelineColumnsView.as_view(),
         name="pipeline-columns",
+    ),
+    path(
+        "datasets/<int:dataset_id>/",
+        datasets_page.DatasetDetailView.as_view(),
+        name="dataset",
     ),
 ]

@@ -81,6 +81,7 @@ EXPECTED: dict[str, dict[str, tuple[int, int, int]]] = {
     "/api/runs/<int:run_id>/steps/<str:node_id>/outputs/<str:port>/preview/": {"get": OWNED},
     "/api/runs/<int:run_id>/steps/<str:node_id>/outputs/<str:port>/download/": {"get": OWNED},
     "/api/datasets/": {"get": ALL, "post": (201, 201, 201)},
+    "/api/datasets/<int:dataset_id>/": {"get": OWNED},  # your uploads; all for staff
     # Staff register and grant datastores; a datastore not granted to you is a 404.
     "/api/datastores/": {"get": ALL, "post": STAFF_ONLY},
     "/api/datastores/<str:name>/": {"get": OWNED},
@@ -181,7 +182,7 @@ def world(
     token, _ = ApiToken.issue(user=owner, name=SECRET)
     template = PipelineTemplate.objects.create(slug="tpl", name="Template", document=doc)
     stored = dataset_store_upload(io.BytesIO(b"a\n1\n"), filename=f"{SECRET}.csv")
-    dataset_record(stored, owner=owner)
+    dataset = dataset_record(stored, owner=owner)
     (tmp_path / "shared").mkdir()
     (tmp_path / "shared" / f"{SECRET}.csv").write_text("a\n1\n")
     datastore = datastore_create(name="olivias_store", root=str(tmp_path / "shared"))
@@ -200,6 +201,7 @@ def world(
             "node_id": "a",
             "port": "out",
             "slug": template.slug,
+            "dataset_id": dataset.pk,
         },
         "datastore": datastore.name,
         "tmp": tmp_path,

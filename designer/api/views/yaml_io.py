@@ -21,6 +21,7 @@ from designer.api.errors import ApiError
 from designer.api.params import attachment
 from designer.api.serializers import PipelineDetailSerializer
 from designer.api.strict import StrictFields
+from designer.api.views.datasets import dataset_rows
 from designer.api.views.pipelines import pipeline_or_404, version_or_404
 from designer.datastores.policies import datasets_for_user
 from designer.datastores.services import dataset_public, dataset_record
@@ -149,8 +150,8 @@ class DatasetListView(APIView):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request) -> Response:
-        datasets = datasets_for_user(request.user)[:500]
-        return Response({"results": [dataset_public(d) for d in datasets]})
+        datasets = datasets_for_user(request.user).select_related("owner")[:500]
+        return Response({"results": dataset_rows(datasets)})
 
     @extend_schema(request=DatasetUploadSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
