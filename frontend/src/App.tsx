@@ -7,6 +7,7 @@ import { ComponentsPage } from "./features/components/components/ComponentsPage"
 import { ComponentDetailPage } from "./features/components/components/ComponentDetailPage";
 import { RunsPage } from "./features/runs/components/RunsPage";
 import { EnvironmentsPage } from "./features/environments/components/EnvironmentsPage";
+import { DatasetsPage } from "./features/datasets/components/DatasetsPage";
 import { EnvironmentDetailPage } from "./features/environments/components/EnvironmentDetailPage";
 import { preloadable } from "./lib/preloadable";
 
@@ -51,6 +52,7 @@ const router = createBrowserRouter([
       { path: "/components", element: <ComponentsPage /> },
       { path: "/components/:name", element: <ComponentDetailPage /> },
       { path: "/environments", element: <EnvironmentsPage /> },
+      { path: "/datasets", element: <DatasetsPage /> },
       { path: "/environments/:name", element: <EnvironmentDetailPage /> },
       { path: "/runs", element: <RunsPage /> },
       {

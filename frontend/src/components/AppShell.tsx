@@ -40,6 +40,7 @@ export function AppShell({ me }: { me: Me | null }) {
           <NavLink to="/pipelines">Pipelines</NavLink>
           <NavLink to="/components">Components</NavLink>
           <NavLink to="/environments">Environments</NavLink>
+          <NavLink to="/datasets">Datasets</NavLink>
           <NavLink to="/runs">Runs</NavLink>
         </nav>
         <div className="app-header-right">
