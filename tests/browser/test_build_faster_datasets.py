@@ -59,3 +59,40 @@ def test_the_datasets_page_lists_versions_and_shows_a_preview_and_the_pipelines_
     page.go_back()
     table.locator("tbody tr").nth(1).get_by_role("button", name=name).click()
     expect(page.get_by_test_id("dataset-used-by")).to_contain_text("No saved pipeline uses it")
+
+
+def test_pipeline_inputs_are_drawn_wired_to_what_they_feed_and_take_an_upload_there(
+    page: Any, api: Api
+) -> None:
+    load = node("load", "load_csv@1", 0)
+    load["inputs"]["source"] = {"pipeline_input": "raw"}
+    load["inputs"]["skip_rows"] = {"pipeline_input": "skip"}
+    doc = document(f"pins-{uuid.uuid4().hex[:6]}", [load], [])
+    doc["inputs"] = {
+        "raw": {"type": "uri_file", "optional": False},
+        "skip": {"type": "integer", "default": 0, "optional": False},
+    }
+    created = api.create_pipeline(doc)
+    pipeline_id = created["id"]
+    page.goto(f"/pipelines/{pipeline_id}")
+
+    raw = page.get_by_test_id("pin-raw")
+    expect(raw).to_be_visible()
+    expect(page.locator('.react-flow__edge[data-id="pin:raw->load.source"]')).to_have_count(1)
+    expect(page.get_by_test_id("pin-skip")).to_contain_text("sets load.skip_rows")
+    assert raw.bounding_box()["x"] < page.get_by_test_id("node-load").bounding_box()["x"]
+
+    raw.get_by_test_id("upload-pin-raw").set_input_files(
+        {"name": "flowers.csv", "mimeType": "text/csv", "buffer": b"a,b\n1,2\n"}
+    )
+    expect(raw.get_by_test_id("upload-status-pin-raw")).to_contain_text("uploaded")
+    page.get_by_test_id("btn-save").click()
+    page.get_by_test_id("save-message").fill("raw uploaded on the canvas")
+    page.get_by_test_id("btn-save-confirm").click()
+    expect(page.get_by_test_id("save-dialog")).to_be_hidden()
+
+    saved = api.latest_document(pipeline_id)
+    assert saved["inputs"]["raw"]["default"].endswith("/flowers.csv")
+    # The drawn input nodes and wires are not part of the document.
+    assert [n["id"] for n in saved["nodes"]] == ["load"]
+    assert saved["edges"] == []

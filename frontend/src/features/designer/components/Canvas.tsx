@@ -1,9 +1,13 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { DragEvent, MouseEvent as ReactMouseEvent } from "react";
 import { Background, BackgroundVariant, ControlButton, Controls, MiniMap, ReactFlow, useStore } from "@xyflow/react";
-import type { Connection, Edge, FinalConnectionState, IsValidConnection, NodeTypes } from "@xyflow/react";
+import type { Connection, Edge, EdgeChange, FinalConnectionState, IsValidConnection, NodeChange, NodeTypes } from "@xyflow/react";
 import { useCanvasStore } from "../store/canvasStore";
 import { ComponentNode } from "./ComponentNode";
+import { PipelineInputNode } from "./PipelineInputNode";
+import { isPinId, pipelineInputGraph } from "../lib/inputNodes";
+import type { PinNode } from "../lib/inputNodes";
+import { isPrimitiveType } from "../../../lib/connection";
 import { DND_MIME, useAddComponent } from "../hooks/useAddComponent";
 import { useCanvasReadyMark } from "../hooks/useCanvasReadyMark";
 import { useFitAll } from "../hooks/useFitAll";
@@ -42,7 +46,20 @@ function wireEnd(nodeId: string, port: string, handle: "source" | "target"): Wir
 }
 
 /** Defined once at module level so React Flow never re-creates node components. */
-const nodeTypes: NodeTypes = { component: ComponentNode };
+const nodeTypes: NodeTypes = { component: ComponentNode, pipelineInput: PipelineInputNode };
+type ShownNode = CanvasNode | PinNode;
+
+/** What the canvas measured or moved of an input node (it is not in the store). */
+interface PinView {
+  position?: { x: number; y: number };
+  measured?: { width: number; height: number };
+  selected?: boolean;
+}
+
+function dataPortsOf(n: CanvasNode): ReadonlySet<string> {
+  const spec = useCanvasStore.getState().specs[n.data.doc.component];
+  return new Set(Object.entries(spec?.inputs ?? {}).filter(([, p]) => !isPrimitiveType(p.type)).map(([k]) => k));
+}
 const PRO_OPTIONS = { hideAttribution: true };
 const DELETE_KEYS = null; // handled by useDesignerShortcuts as one undo step
 const SNAP: [number, number] = [10, 10];
@@ -86,8 +103,46 @@ export function Canvas() {
   const nodes = useCanvasStore((s) => s.nodes);
   const edges = useCanvasStore((s) => s.edges);
   const readOnly = useCanvasStore((s) => s.readOnly);
-  const onNodesChange = useCanvasStore((s) => s.onNodesChange);
-  const onEdgesChange = useCanvasStore((s) => s.onEdgesChange);
+  const storeNodesChange = useCanvasStore((s) => s.onNodesChange);
+  const storeEdgesChange = useCanvasStore((s) => s.onEdgesChange);
+  const pipelineInputs = useCanvasStore((s) => s.meta.inputs);
+  const specs = useCanvasStore((s) => s.specs);
+  const [pinView, setPinView] = useState<Record<string, PinView>>({});
+  // Pipeline inputs as nodes beside the graph: drawn, never saved (lib/inputNodes.ts).
+  const pins = useMemo(() => {
+    void specs; // the data ports come from the specs: redraw when they arrive
+    return pipelineInputGraph(pipelineInputs ?? {}, nodes, dataPortsOf);
+  }, [pipelineInputs, nodes, specs]);
+  const shownNodes = useMemo<ShownNode[]>(
+    () => [...nodes, ...pins.nodes.map((n) => ({ ...n, ...pinView[n.id] }))],
+    [nodes, pins, pinView],
+  );
+  const shownEdges = useMemo<CanvasEdge[]>(() => [...edges, ...(pins.edges as CanvasEdge[])], [edges, pins]);
+  const onNodesChange = useCallback(
+    (changes: NodeChange<ShownNode>[]) => {
+      const mine = changes.filter((c) => "id" in c && isPinId(c.id));
+      const rest = changes.filter((c) => !("id" in c && isPinId(c.id))) as NodeChange<CanvasNode>[];
+      if (rest.length) storeNodesChange(rest);
+      if (!mine.length) return;
+      setPinView((view) => {
+        const next = { ...view };
+        for (const c of mine) {
+          if (c.type === "position" && c.position) next[c.id] = { ...next[c.id], position: c.position };
+          else if (c.type === "dimensions" && c.dimensions) next[c.id] = { ...next[c.id], measured: c.dimensions };
+          else if (c.type === "select") next[c.id] = { ...next[c.id], selected: c.selected };
+        }
+        return next;
+      });
+    },
+    [storeNodesChange],
+  );
+  const onEdgesChange = useCallback(
+    (changes: EdgeChange<CanvasEdge>[]) => {
+      const rest = changes.filter((c) => !("id" in c && isPinId(c.id)));
+      if (rest.length) storeEdgesChange(rest);
+    },
+    [storeEdgesChange],
+  );
   const beginDrag = useCanvasStore((s) => s.beginDrag);
   const theme = useThemeStore((s) => s.theme);
   const add = useAddComponent();
@@ -106,8 +161,9 @@ export function Canvas() {
   const closeQuick = useCallback(() => setQuick(null), []);
   const [menu, setMenu] = useState<{ at: { x: number; y: number }; node: string | null } | null>(null);
   const closeMenu = useCallback(() => setMenu(null), []);
-  const onNodeContextMenu = useCallback((e: ReactMouseEvent, n: CanvasNode) => {
+  const onNodeContextMenu = useCallback((e: ReactMouseEvent, n: ShownNode) => {
     e.preventDefault();
+    if (isPinId(n.id)) return;
     if (!n.selected) useCanvasStore.getState().selectNode(n.id);
     setMenu({ at: { x: e.clientX, y: e.clientY }, node: n.id });
   }, []);
@@ -205,9 +261,9 @@ export function Canvas() {
       onMouseMove={(e) => (pointer.current = { x: e.clientX, y: e.clientY })}
       onMouseLeave={() => (pointer.current = null)}
     >
-      <ReactFlow<CanvasNode, CanvasEdge>
-        nodes={nodes}
-        edges={edges}
+      <ReactFlow<ShownNode, CanvasEdge>
+        nodes={shownNodes}
+        edges={shownEdges}
         nodeTypes={nodeTypes}
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
