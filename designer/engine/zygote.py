@@ -160,6 +160,7 @@ class Zygotes:
         self._lock = threading.Lock()
         self._running: dict[ZygoteKey, Zygote] = {}
         self._failed: dict[ZygoteKey, float] = {}
+        self.launches = 0  # Warm starts handed out by this process (tests, bench).
 
     def get(self, key: ZygoteKey, *, runtime_dir: Path, bwrap: str, limits: ZygoteLimits) -> Zygote:
         """The warm zygote for `key`, started (or replaced) if needed; raises OSError."""
@@ -249,7 +250,7 @@ def _start(key: ZygoteKey, runtime_dir: Path, bwrap: str) -> Zygote:
     argv += ["--chdir", "/", "--remount-ro", "/", "--cap-drop", "ALL"]
     for cap in ZYGOTE_CAPS:
         argv += ["--cap-add", cap]
-    argv += ["--", key.python, "-I", "-S", str(SERVER), str(sock), json.dumps(key.keep)]
+    argv += ["--", key.python, str(SERVER), str(sock), json.dumps(key.keep)]
     argv += list(key.modules)
     env = {"PATH": f"{Path(key.python).parent}:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp"}
     with open(folder / "zygote.log", "ab") as log:
@@ -361,6 +362,7 @@ def warm_launcher(
         logger.warning("warm start unavailable: %s", exc)
         return None, f"cold start: no zygote ({exc})"
     kind, target, args = parsed
+    ZYGOTES.launches += 1
     spec = {
         "socket": str(zygote.socket),
         "dispatched": dispatched,

@@ -96,6 +96,9 @@ def preload(modules) -> list:  # type: ignore[no-untyped-def]
     """Import `modules` (one BLAS/OpenMP thread); returns [(module, error)] of failures."""
     for name in THREAD_VARIABLES:
         os.environ[name] = "1"
+    # pyarrow (imported by pandas) starts a jemalloc background thread otherwise.
+    os.environ["ARROW_DEFAULT_MEMORY_POOL"] = "system"
+    os.environ["JE_ARROW_MALLOC_CONF"] = "background_thread:false"
     failed = []
     for module in modules:
         try:
@@ -386,8 +389,11 @@ def _run(kind: str, target: str, args: list) -> None:
 
 def main(argv: list) -> None:
     socket_path, keep, modules = argv[1], json.loads(argv[2]), argv[3:]
+    if sys.path and sys.path[0] == os.path.dirname(os.path.abspath(__file__)):
+        sys.path.pop(0)  # This file's folder is no step's business.
     KEEP.extend(keep)
     failed = preload(modules)
+    print(f"preloaded {len(modules) - len(failed)} of {len(modules)} modules", file=sys.stderr)
     for module, error in failed:
         print(f"preload {module} failed: {error}", file=sys.stderr, flush=True)
     if threading_count() > 1:
