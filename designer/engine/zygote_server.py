@@ -80,8 +80,8 @@ def _check(result: int, what: str) -> None:
         raise OSError(errno, f"{what}: {os.strerror(errno)}")
 
 
-def _mount(source, target, fstype, flags, data=None) -> None:  # type: ignore[no-untyped-def]
-    def enc(v):  # type: ignore[no-untyped-def]
+def _mount(source, target, fstype, flags, data=None) -> None:
+    def enc(v):
         return None if v is None else v.encode()
 
     _check(_libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)), f"mount {target}")
@@ -92,7 +92,7 @@ def threads() -> int:
     return len(os.listdir("/proc/self/task"))
 
 
-def preload(modules) -> list:  # type: ignore[no-untyped-def]
+def preload(modules) -> list:
     """Import `modules` (one BLAS/OpenMP thread); returns [(module, error)] of failures."""
     for name in THREAD_VARIABLES:
         os.environ[name] = "1"
@@ -142,7 +142,7 @@ def _reap() -> None:
             return
 
 
-def _receive(conn: socket.socket):  # type: ignore[no-untyped-def]
+def _receive(conn: socket.socket):
     size = struct.unpack("!I", _read_exact(conn, 4))[0]
     if size > MAX_SPEC:
         raise ValueError("spec too large")

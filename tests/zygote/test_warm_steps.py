@@ -14,7 +14,7 @@ import pytest
 
 from designer.engine.artifacts import ArtifactStore
 from designer.engine.runtime import step_run
-from designer.engine.zygote import ZYGOTES
+from designer.engine.zygote import ZYGOTES, ZygoteLimits
 from tests.sandbox.conftest import processes_with
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="warm starts need a root server")
@@ -156,3 +156,15 @@ def test_a_killed_zygote_is_replaced(make_dirs):
     assert result.exit_code == 0 and "warm start" in log and "hello" in log, log
     (replacement,) = ZYGOTES.running()
     assert replacement.proc.pid != zygote.proc.pid and replacement.alive()
+
+
+def test_an_idle_zygote_is_stopped_when_the_next_step_comes(make_dirs, settings):
+    run(make_dirs("print('one')\n"))
+    (first,) = ZYGOTES.running()
+    settings.ZYGOTE_LIMITS = ZygoteLimits(idle_seconds=0.0)
+    time.sleep(0.05)
+    result, log = run(make_dirs("print('two')\n"))
+    assert result.exit_code == 0 and "warm start" in log, log
+    assert not first.alive()
+    (second,) = ZYGOTES.running()
+    assert second is not first
