@@ -126,7 +126,8 @@ def test_a_reference_can_still_be_typed_and_drops_the_upload_hint(page: Any, api
     page.get_by_test_id("btn-submit").click()
     dialog = page.get_by_test_id("submit-dialog")
     upload(dialog, "table", "flowers.csv", CSV)
-    expect(dialog.get_by_test_id("upload-status-table")).to_contain_text("flowers.csv")
+    # Wait for the upload to finish: its reference would overwrite a path typed during it.
+    expect(dialog.get_by_test_id("upload-status-table")).to_have_attribute("data-phase", "done")
 
     page.get_by_test_id("run-input-table").fill("azureml://datastores/shared/paths/x.csv")
     status = dialog.get_by_test_id("upload-status-table")

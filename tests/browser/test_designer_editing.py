@@ -16,6 +16,9 @@ from tests.browser.test_round_trip import chain_for_builtins
 pytestmark = pytest.mark.browser
 
 MOD = "Control"
+# The document's nodes and edges, not the pipeline inputs drawn beside them (issue 14 §5).
+COMPONENT_NODES = ".react-flow__node-component"
+DOCUMENT_EDGES = ".react-flow__edge:not(.pin-edge)"
 
 
 def chain(name: str) -> dict[str, Any]:
@@ -33,7 +36,7 @@ def open_pipeline(page: Any, pipeline_id: int) -> None:
 
 
 def node_ids(page: Any) -> list[str]:
-    return sorted(page.locator(".react-flow__node").evaluate_all("ns => ns.map(n => n.dataset.id)"))
+    return sorted(page.locator(COMPONENT_NODES).evaluate_all("ns => ns.map(n => n.dataset.id)"))
 
 
 def test_an_older_version_opens_read_only_and_can_be_restored(page: Any, api: Api) -> None:
@@ -100,14 +103,14 @@ def test_copy_and_paste_duplicates_the_selection_with_its_internal_edges(
     expect(page.get_by_text("Copied 2 nodes")).to_be_visible()
     page.keyboard.press(f"{MOD}+v")
 
-    expect(page.locator(".react-flow__node")).to_have_count(5)
+    expect(page.locator(COMPONENT_NODES)).to_have_count(5)
     pasted = sorted(set(node_ids(page)) - {"load", "split", "train"})
     assert len(pasted) == 2, pasted
     load_copy = next(n for n in pasted if n.startswith("load"))
     split_copy = next(n for n in pasted if n.startswith("split"))
     # The edge between the two copied nodes comes along; the one to "train" does not.
     expect(edge(page, load_copy, "output_data", split_copy, "input_data")).to_have_count(1)
-    expect(page.locator(".react-flow__edge")).to_have_count(3)
+    expect(page.locator(DOCUMENT_EDGES)).to_have_count(3)
     expect(page.locator(".react-flow__node.selected")).to_have_count(2)
     screenshot(page, "designer-pasted")
 
@@ -144,7 +147,7 @@ def test_the_delete_key_removes_a_node_with_its_edges_and_undo_brings_them_back(
 ) -> None:
     pipeline_id = api.create_pipeline(chain("delete-key"))["id"]
     open_pipeline(page, pipeline_id)
-    expect(page.locator(".react-flow__edge")).to_have_count(2)
+    expect(page.locator(DOCUMENT_EDGES)).to_have_count(2)
     page.get_by_test_id("node-split").click()
     # Not while typing: Backspace in a field edits the field, the node stays.
     search = page.get_by_placeholder("Search components")
@@ -155,11 +158,11 @@ def test_the_delete_key_removes_a_node_with_its_edges_and_undo_brings_them_back(
     page.get_by_test_id("node-split").click()
     page.keyboard.press("Delete")
     expect(page.get_by_test_id("node-split")).to_have_count(0)
-    expect(page.locator(".react-flow__edge")).to_have_count(0)
+    expect(page.locator(DOCUMENT_EDGES)).to_have_count(0)
     expect(page.get_by_test_id("node-load")).to_be_visible()
     expect(page.get_by_test_id("unsaved-mark")).to_be_visible()
 
     page.keyboard.press(f"{MOD}+z")
     expect(page.get_by_test_id("node-split")).to_be_visible()
-    expect(page.locator(".react-flow__edge")).to_have_count(2)
+    expect(page.locator(DOCUMENT_EDGES)).to_have_count(2)
     expect(page.get_by_test_id("unsaved-mark")).to_be_hidden()
