@@ -73,7 +73,8 @@ def test_a_new_user_opens_a_template_readably_and_watches_its_run(
         # Too wide to fit at a readable zoom, it opens from its first column, uncropped
         # (issue 14: centring it cropped both the first and the last nodes).
         pane = page.locator(".react-flow__pane").bounding_box()
-        designer = page.evaluate(NODE_LAYOUT, ".react-flow__node")
+        # The component nodes; the pipeline inputs drawn beside them have no title to check.
+        designer = page.evaluate(NODE_LAYOUT, ".react-flow__node-component")
         first = min(designer, key=lambda node: node["box"]["left"])["box"]
         assert first["left"] >= pane["x"] and first["top"] >= pane["y"], first
         assert_titles_stand_clear(designer)
