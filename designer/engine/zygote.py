@@ -37,6 +37,7 @@ CLIENT = Path(__file__).with_name("zygote_client.py")
 ZYGOTE_CAPS = ("CAP_SYS_ADMIN", "CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP")
 READY_TIMEOUT = 60.0
 _PYTHON_NAME = re.compile(r"python(3(\.\d{1,2})?)?")
+_BLANKS = re.compile(r"[ \t]+")
 _MODULE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 # What to import for a package found in the environment (heaviest first).
 HEAVY_MODULES = {
@@ -72,7 +73,11 @@ def python_command(command: str) -> tuple[str, str, list[str]] | None:
         words = shlex.split(command)
     except ValueError:
         return None
-    if len(words) < 2 or shlex.join(words) != command.strip():
+    # Runs of blanks (an omitted `$[[...]]` block leaves two) separate words in bash too;
+    # a newline would end a command, so it is not a blank here.
+    if "\n" in command or "\r" in command:
+        return None
+    if len(words) < 2 or shlex.join(words) != _BLANKS.sub(" ", command.strip()):
         return None
     if not _PYTHON_NAME.fullmatch(words[0]):
         return None

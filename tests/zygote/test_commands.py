@@ -17,6 +17,7 @@ from designer.engine.zygote import preload_modules, python_command, rlimits
         ("python3 src/run.py 'two words'", ("file", "src/run.py", ["two words"])),
         ("python3.11 -m pkg.main --k 1", ("module", "pkg.main", ["--k", "1"])),
         ("python -m tool", ("module", "tool", [])),
+        ("python a.py --x 1  --y 2", ("file", "a.py", ["--x", "1", "--y", "2"])),  # `$[[]]`
     ],
 )
 def test_a_plain_python_script_or_module_command_starts_warm(command, parsed):
@@ -36,7 +37,8 @@ def test_a_plain_python_script_or_module_command_starts_warm(command, parsed):
         "python a.py *.csv",
         "python a.py ~/x",
         "python a.py `id`",
-        "python  a.py",  # Odd spacing: not the canonical rendering.
+        "python a.py 'two  spaces'",  # Not how a value is quoted when rendered.
+        "python a.py \\$HOME",
         "python -c 'print(1)'",
         "python -u a.py",
         "python -m 'bad name'",
