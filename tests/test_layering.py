@@ -26,6 +26,8 @@ PURE = [
     "designer/engine/steplog.py",
     "designer/engine/artifacts.py",
     "designer/engine/cachekey.py",
+    "designer/engine/decide.py",
+    "designer/engine/events.py",
     "designer/engine/values.py",
     "designer/datastores/references.py",
     "designer/core/jsonsafe.py",

@@ -200,8 +200,8 @@ def _claim(step: StepRun, log_path: str) -> tuple[bool, datetime | None]:
         claimed = step_transition(
             journal,
             step,
+            from_=Status.QUEUED,
             to=Status.RUNNING,
-            allowed_from=[Status.QUEUED],
             worker_id=worker_id(),
             heartbeat_at=now,
             started_at=now,
@@ -405,8 +405,8 @@ def _finish(step: StepRun, outcome: Outcome) -> None:
         done = step_transition(
             journal,
             step,
+            from_=Status.RUNNING,
             to=outcome.status,
-            allowed_from=[Status.RUNNING],
             match={"attempt": step.attempt, "worker_id": step.worker_id},
             ended_at=timezone.now(),
             exit_code=outcome.exit_code,

@@ -43,6 +43,19 @@ class StepPlan:
         return self.parts.key()
 
 
+@dataclass
+class PlanMemo:
+    """Reads derived from a run that never change once made, remembered with its plan.
+
+    external: data reference -> {reference, sha256} recorded at submit.
+    previous: node -> cache parts of its latest earlier run in the pipeline; None until the
+    scheduler first needs a rerun reason (then read once for every node).
+    """
+
+    external: dict[str, dict[str, str]] = field(default_factory=dict)
+    previous: dict[str, CacheParts] | None = None
+
+
 @dataclass(frozen=True)
 class RunPlan:
     """Everything about a run that never changes after submit, computed once per process.
@@ -68,9 +81,7 @@ class RunPlan:
     force_rerun: bool
     keep_going: bool
     user_id: int | None = None
-    external: dict[str, dict[str, str]] = field(default_factory=dict)
-    # node -> cache parts of its latest earlier run in the pipeline (scheduler, on first use).
-    previous: dict[str, Any] = field(default_factory=dict)
+    memo: PlanMemo = field(default_factory=PlanMemo, compare=False, repr=False)
 
     def deterministic(self, node_id: str) -> bool:
         return self.specs[node_id].is_deterministic
@@ -233,7 +244,7 @@ def _external_input(plan: RunPlan, value: str, node_id: str, name: str) -> dict[
     """A data reference and the digest submit recorded for it (no I/O here: this runs
     inside the advance transaction). The engine resolves it to a path when the step starts.
     """
-    known = plan.external.get(value)
+    known = plan.memo.external.get(value)
     if known is not None:
         return known
     sha256 = (
@@ -247,7 +258,7 @@ def _external_input(plan: RunPlan, value: str, node_id: str, name: str) -> dict[
             "checked at submit (azureml://datastores/<name>/paths/<path>)"
         )
     found = {"reference": value, "sha256": sha256}
-    plan.external[value] = found
+    plan.memo.external[value] = found
     return found
 
 

@@ -50,8 +50,8 @@ def step_recover(*, step: StepRun, why: str) -> None:
             requeued = step_transition(
                 journal,
                 step,
+                from_=Status.RUNNING,
                 to=Status.QUEUED,
-                allowed_from=[Status.RUNNING],
                 match=match,
                 attempt=step.attempt + 1,
                 worker_id="",
@@ -77,8 +77,8 @@ def step_recover(*, step: StepRun, why: str) -> None:
         failed = step_transition(
             journal,
             step,
+            from_=Status.RUNNING,
             to=Status.FAILED,
-            allowed_from=[Status.RUNNING],
             match=match,
             ended_at=now,
             error=f"worker lost: {why}; gave up after {step.attempt} attempts",

@@ -16,7 +16,7 @@ narrow queries, so a completion costs O(its downstreams), not O(steps in the run
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,7 @@ from django.db.models import Max
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from designer.engine import decide
 from designer.engine.cachekey import CacheParts, explain_rerun, explain_reuse
 from designer.engine.dispatch import steps_enqueue
 from designer.engine.models import ACTIVE, TERMINAL, Status, StepRun
@@ -38,7 +39,6 @@ from designer.engine.state import (
     steps_transition,
 )
 
-_BROKEN = (Status.FAILED, Status.SKIPPED, Status.CANCELED)
 # The columns a step transition needs (payload and conditional update); never the JSON ones.
 _STEP_FIELDS = (
     "id",
@@ -68,7 +68,7 @@ def run_advance(*, run_id: int) -> None:
 def advance_locked(
     journal: Journal, *, completed: str | None = None, outputs: dict[str, Any] | None = None
 ) -> None:
-    """Advance the journal's run inside its open transaction.
+    """Advance the journal's run inside its open transaction: load, decide, apply.
 
     completed: the node whose step just became Completed in this transaction; only its
     downstreams are considered (incremental). None: every NotStarted step (full).
@@ -82,23 +82,23 @@ def advance_locked(
         _cancel_pending(journal, steps)
         _settle(journal, plan, steps, full=True)
         return
+    full = completed is None
     if completed is None:
         steps = _load(journal.run_id, None)
-        full = True
     else:
         candidates = plan.downstreams.get(completed, ())
         steps = _load(journal.run_id, _with_upstreams(plan, candidates))
-        full = False
     advance = _Advance(journal, plan, steps)
     if completed is not None and outputs is not None:
         advance.outputs[completed] = outputs
-    if full and not plan.keep_going and advance.failed():
-        advance.skip_all()
+    failed = decide.first_failed(plan, advance.statuses) if full and not plan.keep_going else None
+    if failed is not None:
+        advance.skip_rest(failed)
     else:
         advance.waves(
             [n for n in plan.order if steps[n].status == Status.NOT_STARTED]
-            if full
-            else list(plan.downstreams.get(completed or "", ()))
+            if completed is None
+            else list(plan.downstreams.get(completed, ()))
         )
     _settle(journal, plan, steps, full=full, queued=bool(advance.queued))
 
@@ -121,6 +121,22 @@ def _load(run_id: int, nodes: set[str] | None) -> dict[str, StepRun]:
     return {step.node_id: step for step in steps_select(_STEP_FIELDS, where, params)}
 
 
+class _Statuses(Mapping[str, str]):
+    """A live node -> status view of the loaded steps (what `decide` reads)."""
+
+    def __init__(self, steps: dict[str, StepRun]) -> None:
+        self.steps = steps
+
+    def __getitem__(self, node: str) -> str:
+        return self.steps[node].status
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.steps)
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+
 @dataclass
 class _Ready:
     step: StepRun
@@ -129,86 +145,48 @@ class _Ready:
 
 
 class _Advance:
-    """One advance: waves over a frontier, batched transitions, after-commit dispatch."""
+    """Applies one advance's decisions: batched transitions, after-commit dispatch."""
 
     def __init__(self, journal: Journal, plan: RunPlan, steps: dict[str, StepRun]) -> None:
         self.journal = journal
         self.plan = plan
         self.steps = steps
+        self.statuses = _Statuses(steps)
         self.outputs: dict[str, dict[str, Any]] = {}
         self.queued: list[tuple[int, str]] = []
         self.stop_after: str | None = None
         self.now = timezone.now()
 
-    def failed(self) -> bool:
-        self.stop_after = next(
-            (n for n in self.plan.order if self.steps[n].status == Status.FAILED), None
-        )
-        return self.stop_after is not None
-
-    def skip_all(self) -> None:
+    def skip_rest(self, failed: str) -> None:
         """Without continue_on_step_failure, once a step failed nothing else starts."""
-        skips = []
-        for node in self.plan.order:
-            step = self.steps[node]
-            if step.status != Status.NOT_STARTED:
-                continue
-            broken = self._broken(node)
-            if broken is not None:
-                reason = f"skipped: upstream '{broken.node_id}' {broken.status.lower()}"
-            else:
-                reason = (
-                    f"skipped: step '{self.stop_after}' failed and continue_on_step_failure is off"
-                )
-            step.status = Status.SKIPPED  # Seen by the downstreams later in this loop.
-            skips.append((step, {"reason": reason, "ended_at": self.now}))
-        for step, _ in skips:
-            step.status = Status.NOT_STARTED
-        steps_transition(self.journal, skips, to=Status.SKIPPED, allowed_from=[Status.NOT_STARTED])
+        self._skip(decide.skip_rest(self.plan, self.statuses, failed))
 
-    def _broken(self, node: str) -> StepRun | None:
-        for upstream in self.plan.upstreams.get(node, ()):
-            step = self.steps[upstream]
-            if step.status in _BROKEN:
-                return step
-        return None
+    def _skip(self, skips: Iterable[tuple[str, str]]) -> None:
+        changes = [
+            (self.steps[node], {"reason": reason, "ended_at": self.now}) for node, reason in skips
+        ]
+        steps_transition(self.journal, changes, from_=Status.NOT_STARTED, to=Status.SKIPPED)
 
     def waves(self, frontier: list[str]) -> None:
         while frontier:
             frontier = self._wave(frontier)
             if self.stop_after is not None and not self.plan.keep_going:
-                self._reload_all()
-                self.skip_all()
+                self._load_missing(set(self.plan.order))
+                self.skip_rest(self.stop_after)
                 return
 
-    def _reload_all(self) -> None:
-        missing = set(self.plan.order) - set(self.steps)
+    def _load_missing(self, nodes: set[str]) -> None:
+        missing = nodes - set(self.steps)
         if missing:
             self.steps.update(_load(self.journal.run_id, missing))
 
     def _wave(self, frontier: list[str]) -> list[str]:
         """Skip or start the NotStarted steps of `frontier`; returns the next frontier."""
-        missing = _with_upstreams(self.plan, frontier) - set(self.steps)
-        if missing:
-            self.steps.update(_load(self.journal.run_id, missing))
-        skips: list[tuple[StepRun, dict[str, Any]]] = []
-        ready: list[str] = []
-        for node in sorted(set(frontier), key=self.plan.rank.__getitem__):
-            step = self.steps[node]
-            if step.status != Status.NOT_STARTED:
-                continue
-            broken = self._broken(node)
-            if broken is not None:
-                reason = f"skipped: upstream '{broken.node_id}' {broken.status.lower()}"
-                skips.append((step, {"reason": reason, "ended_at": self.now}))
-            elif all(
-                self.steps[u].status == Status.COMPLETED for u in self.plan.upstreams.get(node, ())
-            ):
-                ready.append(node)
-        steps_transition(self.journal, skips, to=Status.SKIPPED, allowed_from=[Status.NOT_STARTED])
-        done = [step.node_id for step, _ in skips]
-        done += self._start(ready)
-        return [d for node in done for d in self.plan.downstreams.get(node, ())]
+        self._load_missing(_with_upstreams(self.plan, frontier))
+        wave = decide.next_wave(self.plan, self.statuses, frontier)
+        self._skip(wave.skip)
+        ended = [node for node, _ in wave.skip] + self._start(list(wave.ready))
+        return decide.downstream_of(self.plan, ended)
 
     def _start(self, nodes: list[str]) -> list[str]:
         """Plan the ready steps; reuse cached results in bulk, queue the rest.
@@ -229,9 +207,7 @@ class _Advance:
                 failures.append((step, {**fields, "ended_at": self.now}))
                 continue
             ready.append(_Ready(step, plan, self.plan.deterministic(node)))
-        steps_transition(
-            self.journal, failures, to=Status.FAILED, allowed_from=[Status.NOT_STARTED]
-        )
+        steps_transition(self.journal, failures, from_=Status.NOT_STARTED, to=Status.FAILED)
         if failures and self.stop_after is None:
             self.stop_after = failures[0][0].node_id
         reusable = [item for item in ready if item.deterministic and not self.plan.force_rerun]
@@ -266,9 +242,7 @@ class _Advance:
             }
             changes.append((item.step, fields))
             self.outputs[item.step.node_id] = source.outputs
-        steps_transition(
-            self.journal, changes, to=Status.COMPLETED, allowed_from=[Status.NOT_STARTED]
-        )
+        steps_transition(self.journal, changes, from_=Status.NOT_STARTED, to=Status.COMPLETED)
         for item in items:
             step_output_events(self.journal, item.step)
 
@@ -291,7 +265,7 @@ class _Advance:
                 **_recorded(item.plan),
             }
             changes.append((item.step, fields))
-        steps_transition(self.journal, changes, to=Status.QUEUED, allowed_from=[Status.NOT_STARTED])
+        steps_transition(self.journal, changes, from_=Status.NOT_STARTED, to=Status.QUEUED)
         sends = [(item.step.pk, item.step.queue) for item in items]
         self.queued += sends
         transaction.on_commit(lambda: steps_enqueue(sends))
@@ -347,10 +321,10 @@ def _previous_parts(plan: RunPlan, nodes: list[str]) -> dict[str, CacheParts]:
     from the run plan: the comparison is with the runs that had recorded a key when this
     run first needed a reason.
     """
-    if "" not in plan.previous:
-        plan.previous.update(_previous_parts_query(plan, list(plan.order)))
-        plan.previous[""] = None
-    return {node: plan.previous[node] for node in nodes if plan.previous.get(node) is not None}
+    if plan.memo.previous is None:
+        plan.memo.previous = _previous_parts_query(plan, list(plan.order))
+    previous = plan.memo.previous
+    return {node: previous[node] for node in nodes if node in previous}
 
 
 def _previous_parts_query(plan: RunPlan, nodes: list[str]) -> dict[str, CacheParts]:
@@ -385,8 +359,8 @@ def _cancel_pending(journal: Journal, steps: dict[str, StepRun]) -> None:
         steps_transition(
             journal,
             [change for change in changes if change[0].status == status],
+            from_=status,
             to=Status.CANCELED,
-            allowed_from=[status],
         )
 
 
@@ -405,14 +379,12 @@ def _settle(
     now = timezone.now()
     run = journal.run()
     statuses = {step.status for step in steps.values()}
-    if run.status in (Status.NOT_STARTED, Status.QUEUED) and (
-        not full or statuses != {Status.NOT_STARTED}
-    ):
+    if decide.run_starts(run.status, statuses, full=full):
         run_transition(
             journal,
             run,
+            from_=[Status.NOT_STARTED, Status.QUEUED],
             to=Status.RUNNING,
-            allowed_from=[Status.NOT_STARTED, Status.QUEUED],
             started_at=now,
         )
     if queued:
@@ -420,16 +392,11 @@ def _settle(
     if full:
         if statuses & ACTIVE:
             return
-        failed = sorted(s.node_id for s in steps.values() if s.status == Status.FAILED)
+        failed = [s.node_id for s in steps.values() if s.status == Status.FAILED]
     else:
         others = StepRun.objects.filter(run_id=journal.run_id).order_by()
         if others.filter(status__in=list(ACTIVE)).exists():
             return
-        failed = sorted(others.filter(status=Status.FAILED).values_list("node_id", flat=True))
-    if run.cancel_requested:
-        final, error = Status.CANCELED, "canceled by request"
-    elif failed:
-        final, error = Status.FAILED, f"failed steps: {', '.join(failed)}"
-    else:
-        final, error = Status.COMPLETED, ""
-    run_transition(journal, run, to=final, allowed_from=list(ACTIVE), ended_at=now, error=error)
+        failed = list(others.filter(status=Status.FAILED).values_list("node_id", flat=True))
+    final, error = decide.run_outcome(failed=failed, cancel_requested=run.cancel_requested)
+    run_transition(journal, run, from_=list(ACTIVE), to=final, ended_at=now, error=error)

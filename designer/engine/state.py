@@ -6,7 +6,9 @@ writer takes locks in the same order (run, then steps) and no two can deadlock. 
 the next per-run `seq` (allocated in memory under the lock, written with one bulk insert and
 one update of `Run.last_seq` when the transaction ends) and are published after commit.
 
-Step status changes are conditional updates (`WHERE status IN allowed_from`); a batch of
+Every status change is one of `decide.STEP_MOVES` / `RUN_MOVES` (anything else raises
+`IllegalMove`) and emits the event the table names. Step status changes are conditional
+updates (`WHERE status IN from_`); a batch of
 steps moves with one `bulk_update` whose matched row count must be the batch size (every
 status writer holds the run lock, so the statuses read under it cannot change meanwhile).
 """
@@ -24,7 +26,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field
 from django.utils import timezone
 
-from designer.engine import events
+from designer.engine import decide, events
 from designer.engine.models import Run, RunEvent, Status, StepRun
 
 
@@ -108,49 +110,56 @@ def step_transition(
     journal: Journal,
     step: StepRun,
     *,
+    from_: str | Iterable[str],
     to: str,
-    allowed_from: Iterable[str],
     match: dict[str, Any] | None = None,
     **fields: Any,
 ) -> bool:
-    """Move a step to `to` if it is in one of `allowed_from`; False when it was not.
+    """Move a step to `to` if it is in `from_` (one status or several); False when it was not.
 
     journal: the open journal of the step's run.
     step: the step (updated in memory on success).
+    from_, to: a legal move of `decide.STEP_MOVES` (else IllegalMove).
     match: further column values the row must still have (e.g. the attempt).
     fields: other columns to write in the same conditional UPDATE.
     """
-    count = _update_steps(
-        [(step.pk, {"status": to, **fields})], allowed_from=list(allowed_from), match=match
-    )
+    sources = _sources(from_)
+    event = decide.move_event(decide.STEP_MOVES, sources, to)
+    count = _update_steps([(step.pk, {"status": to, **fields})], allowed_from=sources, match=match)
     if count != 1:
         return False
     step.status = to
     for name, value in fields.items():
         setattr(step, name, value)
-    journal.append(events.STEP_STATUS, step_payload(step))
+    journal.append(event, step_payload(step))
     return True
+
+
+def _sources(from_: str | Iterable[str]) -> list[str]:
+    return [from_] if isinstance(from_, str) else list(from_)
 
 
 def steps_transition(
     journal: Journal,
     changes: Sequence[tuple[StepRun, dict[str, Any]]],
     *,
+    from_: str | Iterable[str],
     to: str,
-    allowed_from: Iterable[str],
 ) -> None:
     """Move several steps of the journal's run to `to`, each with its own column values.
 
-    changes: (step, fields) pairs; every step must be in one of `allowed_from` (read under
+    from_, to: a legal move of `decide.STEP_MOVES` (else IllegalMove).
+    changes: (step, fields) pairs; every step must be in `from_` (read under
     the run lock), else StepConflict is raised and the transaction rolls back. One
     statement executed for all of them (`executemany`: one prepared UPDATE per row).
     """
     if not changes:
         return
-    allowed = list(allowed_from)
+    allowed = _sources(from_)
+    event = decide.move_event(decide.STEP_MOVES, allowed, to)
     if len(changes) == 1:
         step, fields = changes[0]
-        if not step_transition(journal, step, to=to, allowed_from=allowed, **fields):
+        if not step_transition(journal, step, from_=allowed, to=to, **fields):
             raise StepConflict(f"step {step.pk} ({step.node_id}) left {allowed} meanwhile")
         return
     steps = []
@@ -167,7 +176,7 @@ def steps_transition(
     if count != len(steps):
         raise StepConflict(f"{len(steps) - count} of {len(steps)} steps left {allowed} meanwhile")
     for step in steps:
-        journal.append(events.STEP_STATUS, step_payload(step))
+        journal.append(event, step_payload(step))
 
 
 # Hot path SQL. The ORM's query compilation costs more than SQLite's execution here (and
@@ -364,10 +373,15 @@ def _insert_events(pending: list[RunEvent]) -> None:
 
 
 def run_transition(
-    journal: Journal, run: Run, *, to: str, allowed_from: Iterable[str], **fields: Any
+    journal: Journal, run: Run, *, from_: str | Iterable[str], to: str, **fields: Any
 ) -> bool:
-    """Move a run to `to` if it is in one of `allowed_from`; False when it was not."""
-    count = Run.objects.filter(pk=run.pk, status__in=list(allowed_from)).update(status=to, **fields)
+    """Move a run to `to` if it is in `from_`; False when it was not.
+
+    from_, to: a legal move of `decide.RUN_MOVES` (else IllegalMove).
+    """
+    sources = _sources(from_)
+    event = decide.move_event(decide.RUN_MOVES, sources, to)
+    count = Run.objects.filter(pk=run.pk, status__in=sources).update(status=to, **fields)
     if count != 1:
         return False
     run.status = to
@@ -376,7 +390,7 @@ def run_transition(
     if run.pk == journal.run_id:
         journal.status = to
         journal.error = run.error
-    journal.append(events.RUN_STATUS, {"status": to, "error": run.error})
+    journal.append(event, {"status": to, "error": run.error})
     return True
 
 

@@ -231,7 +231,7 @@ def _create(
         )
         run_plan(run.pk, run.created_at, run=run)  # Cached for the advance and the workers.
         with run_journal(run.pk) as journal:
-            run_transition(journal, run, to=Status.QUEUED, allowed_from=[Status.NOT_STARTED])
+            run_transition(journal, run, from_=Status.NOT_STARTED, to=Status.QUEUED)
             # Same transaction: a fully reusable run is Completed when submit returns.
             advance_locked(journal)
     return run
