@@ -96,3 +96,20 @@ def test_pipeline_inputs_are_drawn_wired_to_what_they_feed_and_take_an_upload_th
     # The drawn input nodes and wires are not part of the document.
     assert [n["id"] for n in saved["nodes"]] == ["load"]
     assert saved["edges"] == []
+
+
+def test_a_column_parameter_offers_the_columns_of_an_uploaded_dataset_feeding_its_table(
+    page: Any, api: Api
+) -> None:
+    dataset = upload(page, api, f"cols-{uuid.uuid4().hex[:6]}.csv", b"height,weight\n1,2\n")
+    train = node("split", "split_data@1", 0)
+    train["inputs"]["input_data"] = {"pipeline_input": "table"}
+    doc = document(f"dataset-cols-{uuid.uuid4().hex[:6]}", [train], [])
+    doc["inputs"] = {"table": {"type": "uri_folder", "default": dataset["reference"]}}
+    pipeline_id = api.create_pipeline(doc)["id"]
+    page.goto(f"/pipelines/{pipeline_id}")
+    page.get_by_test_id("node-split").click()
+    chips = page.get_by_test_id("columns-stratify_column")
+    expect(chips.get_by_role("button")).to_have_text(["height", "weight"])
+    chips.get_by_role("button", name="weight").click()
+    expect(page.get_by_test_id("param-stratify_column")).to_have_value("weight")

@@ -29,6 +29,7 @@ export function NodeProperties({ id, computePools }: { id: string; computePools:
   const promote = useCanvasStore((s) => s.promoteToPipelineInput);
   const toggleOutput = useCanvasStore((s) => s.togglePipelineOutput);
   const pipelineId = useCanvasStore((s) => s.pipelineId);
+  const pipelineInputs = useCanvasStore((s) => s.meta.inputs);
   const hints = useMemo(() => parseHints(spec?.tags, spec?.inputs ?? {}), [spec]);
 
   const incoming = useMemo(() => {
@@ -60,6 +61,11 @@ export function NodeProperties({ id, computePools }: { id: string; computePools:
   // Parameters that do not apply to the current choice (conveyor.applies.*) step aside; they keep their value.
   const params = allParams.filter(([port]) => inputApplies(hints[port], spec?.inputs ?? {}, doc.inputs));
   const hiddenParams = allParams.length - params.length;
+  const datasetRefOf = (port: string) => {
+    const b = doc.inputs[port];
+    const fallback = isBinding(b) ? pipelineInputs[b.pipeline_input]?.default : undefined;
+    return typeof fallback === "string" && fallback.startsWith("azureml://datastores/uploads/") ? fallback : null;
+  };
   const sourceOf = (port: string) => {
     const e = edges.find((x) => x.target === id && x.targetHandle === port);
     return e && e.sourceHandle ? { node: e.source, port: e.sourceHandle } : null;
@@ -122,6 +128,7 @@ export function NodeProperties({ id, computePools }: { id: string; computePools:
             port={port}
             pipelineId={pipelineId}
             source={sourceOf(hints[port]?.columnsFrom ?? "")}
+            datasetRef={datasetRefOf(hints[port]?.columnsFrom ?? "")}
             multiple={!!hints[port]?.multipleColumns}
             value={typeof value === "string" ? value : ""}
             disabled={readOnly}
