@@ -10,7 +10,8 @@ A request is one JSON spec plus descriptors (SCM_RIGHTS): stdout, stderr, then o
 detached mount (open_tree) per bind, made by the host-side client. For each request the
 zygote forks A:
 
-- A: new session; its own mount, PID, IPC, UTS (and, without network, net) namespaces;
+- A: new session; its own mount, PID, IPC, UTS, cgroup (and, without network, net)
+  namespaces;
   a fresh tmpfs on /tmp, /dev/shm and each top-level folder the binds need; the binds
   moved in at their host paths; then forks B and relays: a "TERM" line from the client
   becomes SIGTERM to B, the client's end of the connection closing becomes SIGKILL.
@@ -45,6 +46,7 @@ THREAD_VARIABLES = (
     "VECLIB_MAXIMUM_THREADS",
 )
 CLONE_NEWNS = 0x00020000
+CLONE_NEWCGROUP = 0x02000000
 CLONE_NEWUTS = 0x04000000
 CLONE_NEWIPC = 0x08000000
 CLONE_NEWPID = 0x20000000
@@ -210,7 +212,7 @@ def _supervise(conn: socket.socket, spec: dict, fds: list) -> None:
     """A: set up the step's namespaces and mounts, start B, relay signals and the exit."""
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     os.setsid()
-    flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS
+    flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP
     if not spec.get("network"):
         flags |= CLONE_NEWNET
     _check(_libc.unshare(flags), "unshare")
