@@ -12,7 +12,8 @@ these keys loads in Azure ML unchanged (docs/components.md, "Editor hints"):
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from designer.registry.spec_ports import Findings
 from designer.registry.types import PortSpec
@@ -44,7 +45,7 @@ def parse_hints(
     found: collects a problem per malformed hint (skipped from the result).
     """
     found = found if found is not None else Findings()
-    hints: dict[str, dict[str, object]] = {}
+    hints: dict[str, InputHints] = {}
     for key, value in tags.items():
         if not key.startswith(PREFIX):
             continue
@@ -61,8 +62,8 @@ def parse_hints(
         if problem:
             found.error(where, problem)
             continue
-        hints.setdefault(name, {}).update(_hint_fields(kind, value.strip()))
-    return {name: InputHints(**fields) for name, fields in hints.items()}  # type: ignore[arg-type]
+        hints[name] = replace(hints.get(name, InputHints()), **_hint_fields(kind, value.strip()))
+    return hints
 
 
 def _hint_problem(kind: str, port: PortSpec, value: str, inputs: dict[str, PortSpec]) -> str:
@@ -100,7 +101,7 @@ def _split(values: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in values.split(",") if v.strip())
 
 
-def _hint_fields(kind: str, value: str) -> dict[str, object]:
+def _hint_fields(kind: str, value: str) -> dict[str, Any]:
     if kind == "editor":
         return {"editor": value}
     if kind in ("column", "columns"):
