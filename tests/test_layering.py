@@ -1,15 +1,29 @@
-"""STYLE.md rule 1: dependencies point one way; the pure modules import no framework."""
+"""STYLE.md rule 1: dependencies point one way; the pure modules import no framework.
+
+The layer order (an app imports only from its own layer and those below it):
+
+    core < environments < registry < datastores < pipelines < engine < results < live < api
+
+with the wiring on top: settings, urls, asgi, wsgi and management commands start the whole
+system. `environments` sits low because components (registry) and YAML import (pipelines)
+resolve environments; `datastores` below `pipelines` because documents name data
+references; `results` (labels, metrics of runs) above the engine that produces them.
+Every import counts, also one inside a function or under TYPE_CHECKING.
+"""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
+import networkx as nx
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PURE = [
     "designer/core/yamlsafe.py",
+    "designer/core/digests.py",
+    "designer/core/issues.py",
     "designer/registry/spec.py",
     "designer/engine/sandbox.py",
     "designer/registry/spec_ports.py",
@@ -46,10 +60,10 @@ LOWER_LAYERS = ["designer/registry", "designer/pipelines", "designer/engine"]
 UPPER_LAYERS = ("designer.api", "designer.live")
 
 
-def imported_modules(path: Path) -> set[str]:
+def imported_modules(path: Path, root: Path = ROOT) -> set[str]:
     """Absolute module names imported anywhere in the file (relative ones resolved)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    package = ".".join(path.relative_to(root).with_suffix("").parts[:-1])
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -112,3 +126,138 @@ def _lower_layer_files() -> list[Path]:
 def test_registry_pipelines_and_engine_never_import_api_or_live(path: Path) -> None:
     offending = sorted(n for n in imported_modules(path) if _under(n, UPPER_LAYERS))
     assert offending == [], f"{path.relative_to(ROOT)} imports {offending}"
+
+
+LAYERS = (
+    "core",
+    "environments",
+    "registry",
+    "datastores",
+    "pipelines",
+    "engine",
+    "results",
+    "live",
+    "api",
+)
+BELOW_EVERYTHING = {"designer.env"}  # typed env helpers, read by settings
+# Known upward imports, each with why it is still there (remove the entry when fixed).
+ALLOWED_UPWARD = {
+    (
+        "designer.datastores.services",
+        "designer.pipelines.datasets",
+    ): "the uploaded-dataset store (pipelines/datasets.py) belongs in datastores; moving it "
+    "touches the YAML import and datasets page, left for a follow-up",
+}
+# Imports that close a known cycle, each with why it is still there.
+ALLOWED_CYCLE_EDGES = {
+    (
+        "designer.engine.dispatch",
+        "designer.engine.tasks",
+    ): "dispatch imports tasks lazily so the actor is declared on the broker current at the "
+    "first send; declaring it from AppConfig.ready() changes when the broker is touched at "
+    "start-up and needs the Redis/RabbitMQ suites to confirm",
+    (
+        "designer.engine.runtime",
+        "designer.engine.zygote_runtime",
+    ): "the warm-start (zygote) hook is being written in these two files right now",
+}
+
+
+def module_name(path: Path, root: Path = ROOT) -> str:
+    return ".".join(path.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
+
+
+def layer_of(module: str) -> int:
+    """The module's layer index; wiring (settings, urls, commands, ...) is above every app."""
+    parts = module.split(".")
+    if module in BELOW_EVERYTHING:
+        return -1
+    if len(parts) < 2 or "management" in parts or parts[1] not in LAYERS:
+        return len(LAYERS)
+    return LAYERS.index(parts[1])
+
+
+def import_graph(root: Path = ROOT) -> nx.DiGraph:
+    """Module -> imported module, for every module of the `designer` package under root."""
+    files = {module_name(p, root): p for p in sorted((root / "designer").rglob("*.py"))}
+    graph = nx.DiGraph()
+    for module, path in files.items():
+        graph.add_node(module)
+        for name in imported_modules(path, root):
+            # `from designer.x import y`: y is a module, else a name in designer.x.
+            target = name if name in files else name.rsplit(".", 1)[0]
+            if target in files and target not in (module, "designer"):
+                graph.add_edge(module, target)
+    return graph
+
+
+def upward_imports(graph: nx.DiGraph) -> list[tuple[str, str]]:
+    return sorted(
+        (source, target)
+        for source, target in graph.edges
+        if layer_of(target) > layer_of(source) and (source, target) not in ALLOWED_UPWARD
+    )
+
+
+def import_cycles(graph: nx.DiGraph) -> list[list[str]]:
+    """The modules of each cycle (strongly connected), leaving out the allowed edges."""
+    graph = graph.copy()
+    graph.remove_edges_from(ALLOWED_CYCLE_EDGES)
+    return sorted(
+        sorted(component)
+        for component in nx.strongly_connected_components(graph)
+        if len(component) > 1
+    )
+
+
+def test_every_app_imports_only_its_own_layer_and_those_below() -> None:
+    assert upward_imports(import_graph()) == []
+
+
+def test_no_modules_import_each_other_in_a_cycle() -> None:
+    assert import_cycles(import_graph()) == []
+
+
+def test_every_allowed_exception_still_exists() -> None:
+    graph = import_graph()
+    assert [edge for edge in ALLOWED_UPWARD if not graph.has_edge(*edge)] == []
+    assert [edge for edge in ALLOWED_CYCLE_EDGES if not graph.has_edge(*edge)] == []
+
+
+def _probe_tree(tmp_path: Path, files: dict[str, str]) -> Path:
+    for relative, text in files.items():
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        for package in path.relative_to(tmp_path).parents[:-1]:
+            (tmp_path / package / "__init__.py").touch()
+    return tmp_path
+
+
+def test_the_checker_catches_an_upward_import_even_inside_a_function(tmp_path: Path) -> None:
+    root = _probe_tree(
+        tmp_path,
+        {
+            "designer/registry/probe.py": "def f():\n    from designer.api.views import runs\n",
+            "designer/api/views/runs.py": "from designer.registry import probe\n",
+        },
+    )
+    assert upward_imports(import_graph(root)) == [
+        ("designer.registry.probe", "designer.api.views"),
+        ("designer.registry.probe", "designer.api.views.runs"),
+    ]
+
+
+def test_the_checker_catches_an_import_cycle_within_a_layer(tmp_path: Path) -> None:
+    root = _probe_tree(
+        tmp_path,
+        {
+            "designer/engine/one.py": "from designer.engine import two\n",
+            "designer/engine/two.py": "from . import three\n",
+            "designer/engine/three.py": "import designer.engine.one\n",
+        },
+    )
+    assert upward_imports(import_graph(root)) == []
+    assert import_cycles(import_graph(root)) == [
+        ["designer.engine.one", "designer.engine.three", "designer.engine.two"]
+    ]

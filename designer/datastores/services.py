@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
+from designer.core.digests import digest_path, file_sha256
 from designer.core.paths import PathRefused, path_gate, tree_gate
 from designer.datastores.models import (
     NAME_PATTERN,
@@ -30,7 +31,6 @@ from designer.datastores.models import (
 )
 from designer.datastores.policies import dataset_visible, datasets_for_user, datastore_access
 from designer.datastores.references import DataRef, ReferenceRefused, reference_parse
-from designer.engine.artifacts import digest_path, file_sha256
 from designer.pipelines.datasets import Dataset as StoredDataset
 from designer.pipelines.datasets import datasets_dir
 

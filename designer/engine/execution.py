@@ -30,6 +30,7 @@ from designer.engine.artifacts import (
     ingest_output,
 )
 from designer.engine.dbretry import db_retry
+from designer.engine.environment_step import step_environment
 from designer.engine.mlflow_runs import MLFLOW_OUTPUT, mlflow_record, mlflow_variables
 from designer.engine.models import Run, Status, StepRun
 from designer.engine.monitor import StepMonitor
@@ -45,7 +46,6 @@ from designer.engine.state import (
 )
 from designer.environments.prepared import PreparedEnvironment
 from designer.environments.spec import EnvironmentProblem
-from designer.environments.steps import step_environment
 from designer.registry.command import CommandRenderError, render_command
 from designer.registry.models import ComponentVersion
 from designer.registry.types import ComponentSpec

@@ -6,8 +6,9 @@ from typing import Any
 
 import dramatiq
 from django.conf import settings
-from django.db import connections
 from django_dramatiq.middleware import DbConnectionsMiddleware
+
+from designer.engine.connections import connections_tidy
 
 
 def tune_worker(worker: dramatiq.Worker) -> None:
@@ -61,16 +62,6 @@ class EngineMiddleware(dramatiq.Middleware):
         from designer.engine.execution import scratch_drain
 
         scratch_drain()  # Scratch folders of the last steps are removed in the background.
-
-
-def connections_tidy() -> None:
-    """`close_old_connections` for a thread that keeps its connections: closes the calling
-    thread's unusable, errored or autocommit-changed connections and those older than a
-    positive CONN_MAX_AGE, but not every connection when CONN_MAX_AGE is 0."""
-    for conn in connections.all(initialized_only=True):
-        if conn.connection is not None and conn.settings_dict.get("CONN_MAX_AGE") == 0:
-            conn.close_at = None  # not obsolete by age; the other checks still apply
-        conn.close_if_unusable_or_obsolete()
 
 
 class KeepConnections(DbConnectionsMiddleware):

@@ -17,8 +17,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from designer.engine import events
+from designer.engine.connections import connections_tidy
 from designer.engine.dbretry import db_retry
-from designer.engine.middleware import connections_tidy
 from designer.engine.models import Run, Status, StepRun
 from designer.engine.state import run_journal
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings as conf
 from django.db import transaction
 
+from designer.core.issues import issue
 from designer.datastores.models import RunInputDigest
 from designer.datastores.services import DataRefused, data_digest, data_problem
 from designer.engine.models import TERMINAL, Run, Status, StepRun
@@ -34,7 +35,7 @@ class RunRefused(ValueError):
 
 
 def _issue(code: str, message: str, *, node: str | None = None, port: str | None = None) -> dict:
-    return {"node": node, "port": port, "code": code, "message": message}
+    return issue(code, message, node=node, port=port).as_dict()
 
 
 def _effective_settings(document: dict[str, Any], overrides: dict[str, Any]) -> tuple[dict, list]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from designer.core.issues import Issue
 from designer.core.yamlsafe import safe_load
 from designer.registry.types import DATA_TYPES, INPUT_TYPES
 
@@ -47,17 +46,8 @@ UNSUPPORTED_TYPES = {
 IGNORED_NAMES = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache", ".DS_Store", ".git"})
 
 
-@dataclass(frozen=True)
-class ImportIssue:
-    """One import problem or warning, in the validator's shape."""
-
-    node: str | None
-    port: str | None
-    code: str
-    message: str
-
-    def as_dict(self) -> dict[str, str | None]:
-        return {"node": self.node, "port": self.port, "code": self.code, "message": self.message}
+# One import problem or warning: the one issue type of `designer.core.issues`.
+ImportIssue = Issue
 
 
 class YamlImportError(ValueError):
@@ -157,20 +147,6 @@ def safe_name(text: str) -> str:
 def port_name(text: str) -> str:
     """A pipeline input name (letters, digits, `_`) made from a node id and port."""
     return re.sub(r"[^A-Za-z0-9_]", "_", text)
-
-
-def folder_digest(folder: Path) -> str:
-    """sha256 over relative paths and bytes of a folder, leaving out caches."""
-    digest = hashlib.sha256()
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if d not in IGNORED_NAMES)
-        for name in sorted(files):
-            if name in IGNORED_NAMES or name.endswith(".pyc"):
-                continue
-            path = Path(root) / name
-            digest.update(str(path.relative_to(folder)).encode() + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
 
 
 def inside(root: Path, path: Path) -> bool:

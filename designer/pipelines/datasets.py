@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from django.conf import settings
 
-from designer.pipelines.azureml_common import folder_digest
+from designer.core.digests import digest_path
 from designer.registry.store import copy_clean
 
 SAFE_NAME_RE = re.compile(r"[^A-Za-z0-9._-]")
@@ -93,12 +93,14 @@ def dataset_store_path(source: Path) -> Dataset:
     stage = _staging()
     try:
         if source.is_dir():
-            sha256, kind = folder_digest(source), "uri_folder"
             copy_clean(source, stage / name)
+            kind = "uri_folder"
         else:
-            sha256, kind = hashlib.sha256(source.read_bytes()).hexdigest(), "uri_file"
             shutil.copyfile(source, stage / name)
-        return _publish(stage / name, sha256, name, kind)
+            kind = "uri_file"
+        # The digest of what is stored, by the engine's algorithm: a step reading this
+        # dataset records the same digest for it.
+        return _publish(stage / name, digest_path(stage / name).sha256, name, kind)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
+from designer.core.issues import Issue
 from designer.registry.types import INPUT_TYPES
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
-    from designer.pipelines.validation import ValidationIssue
 
 NODE_ID_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$"
 PORT_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -231,16 +231,14 @@ _VALIDATOR = Draft202012Validator(PIPELINE_SCHEMA)
 _BINDING_MESSAGE = 'must be exactly one of {"value": <literal>} or {"pipeline_input": "<name>"}'
 
 
-def schema_errors(doc: Any) -> list[ValidationIssue]:
+def schema_errors(doc: Any) -> list[Issue]:
     """Every shape error of `doc`, as issues with code `schema`, in document order."""
-    from designer.pipelines.validation import ValidationIssue  # avoids an import cycle
-
     errors = sorted(_VALIDATOR.iter_errors(doc), key=lambda e: _sort_key(list(e.absolute_path)))
     issues = []
     for error in errors:
         path = list(error.absolute_path)
         node, port = _locate(doc, path)
-        issues.append(ValidationIssue(node, port, "schema", f"{_field(path)}: {_message(error)}"))
+        issues.append(Issue(node, port, "schema", f"{_field(path)}: {_message(error)}"))
     return issues
 
 

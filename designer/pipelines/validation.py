@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 import networkx as nx
 
+from designer.core.issues import Issue
 from designer.pipelines.documents import compute_input
 from designer.pipelines.schema import COMPONENT_REF_PATTERN, schema_errors
 from designer.pipelines.types import (
@@ -32,17 +33,8 @@ Resolver = Callable[[str], ComponentSpec | None]
 DataChecker = Callable[[str, Any], tuple[str, str] | None]
 
 
-@dataclass(frozen=True)
-class ValidationIssue:
-    """One problem: the node and port it concerns (when any), a stable code and a message."""
-
-    node: str | None
-    port: str | None
-    code: str
-    message: str
-
-    def as_dict(self) -> dict[str, str | None]:
-        return {"node": self.node, "port": self.port, "code": self.code, "message": self.message}
+# The one issue type (also ImportIssue and submit's errors); kept under its old name here.
+ValidationIssue = Issue
 
 
 class Edge(NamedTuple):

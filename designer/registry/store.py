@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
-from designer.engine.artifacts import digest_path
+from designer.core.digests import digest_path
 
 # Clutter that must not change a component's digest or land in its snapshot.
 IGNORED_NAMES = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache", ".DS_Store", ".git"})

@@ -60,7 +60,13 @@ def test_odd_versions_never_crash() -> None:
         "a1b2c3",
         "1" * 50,
     ]:
-        version_key(version)
+        key = version_key(version)  # Raises on a digit int() cannot read.
+        assert key == version_key(version)
+        assert sorted([version, "1", "latest"], key=version_key) == sorted(
+            ["latest", "1", version], key=version_key
+        )
+        if version != "1" * 50:  # Only the plain 50-digit number is a higher release.
+            assert latest_version([version, "1"]) == "1", version
 
 
 def test_latest_version_of_nothing_is_none() -> None:

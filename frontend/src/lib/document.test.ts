@@ -23,9 +23,14 @@ describe("canvas <-> document conversion", () => {
     });
   }
 
+  it("reads the shared fixture documents the Python tests use", () => {
+    expect(Object.keys(fixtureDocuments())).toEqual(expect.arrayContaining(["chain.json", "diamond.json"]));
+  });
+
   it("maps edges to React Flow source/sourceHandle/target/targetHandle", () => {
     const doc = Object.values(fixtureDocuments()).find((d) => d.edges.length > 0);
-    if (!doc) return;
+    expect(doc, "a shared fixture document with edges").toBeDefined();
+    if (!doc) throw new Error("unreachable");
     const g = documentToCanvas(doc);
     const e = doc.edges[0]!;
     expect(g.edges[0]).toMatchObject({

@@ -1,4 +1,6 @@
-/** Test helper: the shared fixture documents (tests/fixtures/pipelines) or inline stand-ins. */
+/** Test helper: the shared fixture documents (tests/fixtures/pipelines), also read by pytest.
+ * A missing or empty fixture folder is an error, never a silent fallback. Documents a test
+ * builds by hand are in INLINE_DOCUMENTS and used by name. */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { ComponentSpec, PipelineDocument } from "./types";
@@ -51,7 +53,7 @@ export const INLINE_DOCUMENTS: Record<string, PipelineDocument> = {
 };
 
 export function fixtureDocuments(): Record<string, PipelineDocument> {
-  if (!existsSync(FIXTURE_DIR)) return INLINE_DOCUMENTS;
+  if (!existsSync(FIXTURE_DIR)) throw new Error(`the shared fixtures are missing: ${FIXTURE_DIR}`);
   const out: Record<string, PipelineDocument> = {};
   for (const f of readdirSync(FIXTURE_DIR).sort()) {
     if (!f.endsWith(".json") || f === "components.json") continue;
@@ -59,12 +61,13 @@ export function fixtureDocuments(): Record<string, PipelineDocument> {
     const doc = (Array.isArray(raw.nodes) ? raw : raw.document) as PipelineDocument | undefined;
     if (doc && Array.isArray(doc.nodes)) out[f] = doc;
   }
-  return Object.keys(out).length ? out : INLINE_DOCUMENTS;
+  if (!Object.keys(out).length) throw new Error(`no pipeline documents in ${FIXTURE_DIR}`);
+  return out;
 }
 
 export function fixtureComponents(): ComponentSpec[] {
   const f = FIXTURE_DIR + "components.json";
-  if (!existsSync(f)) return [];
+  if (!existsSync(f)) throw new Error(`the shared fixture is missing: ${f}`);
   const raw = JSON.parse(readFileSync(f, "utf8")) as unknown;
   return (Array.isArray(raw) ? raw : ((raw as { components?: ComponentSpec[] }).components ?? [])) as ComponentSpec[];
 }
