@@ -168,3 +168,10 @@ def test_an_idle_zygote_is_stopped_when_the_next_step_comes(make_dirs, settings)
     assert not first.alive()
     (second,) = ZYGOTES.running()
     assert second is not first
+
+
+def test_a_warm_steps_exit_code_and_traceback_come_back_as_a_cold_steps_would(make_dirs):
+    result, log = run(make_dirs("import sys\nprint('before')\nsys.exit(3)\n"))
+    assert result.exit_code == 3 and "warm start" in log and "before" in log
+    result, log = run(make_dirs("raise ValueError('broken step')\n"))
+    assert result.exit_code == 1 and "ValueError: broken step" in result.stderr_tail
