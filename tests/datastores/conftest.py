@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.engine.conftest import components, document, embedded, make_version, node  # noqa: F401
+from tests.engine.conftest import components, embedded, make_version  # noqa: F401 (fixtures)
+from tests.factories import document, node
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 
 from tests.datastores.conftest import cat_document, run_errors, submit
 from tests.datastores.test_data_inputs import SHARED_CSV, upload
-from tests.engine.conftest import wait_run
+from tests.factories import wait_run
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 

@@ -26,7 +26,7 @@ from designer.engine.models import StepRun
 from designer.engine.recovery import orphan_kill, requeue_after, step_recover
 from designer.engine.submit import run_cancel, run_submit
 from designer.engine.tasks import retry_when
-from tests.engine.conftest import document, node, wait_run, wait_step
+from tests.factories import document, node, wait_run, wait_step
 
 
 def test_database_errors_are_retried_and_step_failures_are_not():

@@ -10,7 +10,7 @@ from django.conf import settings
 
 from designer.engine.models import RunEvent
 from designer.engine.submit import run_cancel, run_submit
-from tests.engine.conftest import document, edge, node, steps_of, wait_run, wait_step
+from tests.factories import document, edge, node, steps_of, wait_run, wait_step
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 

@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from designer.engine.models import Run
-from tests.engine.conftest import document, node
+from tests.factories import document, node
 
 pytestmark = pytest.mark.django_db
 

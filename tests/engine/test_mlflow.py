@@ -14,7 +14,7 @@ from designer.engine.artifacts import UnsafeOutputError
 from designer.engine.mlflow_runs import mlflow_record, mlflow_summarise
 from designer.engine.submit import run_submit
 from designer.registry.services import component_register_file
-from tests.engine.conftest import document, node, steps_of, wait_run
+from tests.factories import document, node, steps_of, wait_run
 
 COMPONENT = Path(__file__).parent / "mlflow_components" / "mlflow_train" / "component.yml"
 BUILD_TIMEOUT = 600.0

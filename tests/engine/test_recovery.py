@@ -10,7 +10,7 @@ from django.utils import timezone
 from designer.engine.models import StepRun
 from designer.engine.recovery import engine_recover_at_start, steps_reap
 from designer.engine.submit import run_submit
-from tests.engine.conftest import document, edge, node, steps_of, wait_run
+from tests.factories import document, edge, node, steps_of, wait_run
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

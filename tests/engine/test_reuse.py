@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 
 from designer.engine.submit import run_rerun, run_submit
-from tests.engine.conftest import document, edge, node, steps_of, wait_run
+from tests.factories import document, edge, node, steps_of, wait_run
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 

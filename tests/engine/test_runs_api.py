@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from designer.engine.models import Run
-from tests.engine.conftest import document, edge, node, wait_run, wait_step
+from tests.factories import document, edge, node, wait_run, wait_step
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -12,7 +12,7 @@ from designer.engine.dispatch import step_enqueue
 from designer.engine.execution import step_execute
 from designer.engine.models import RunEvent
 from designer.engine.submit import run_submit
-from tests.engine.conftest import document, node, steps_of, wait_run
+from tests.factories import document, node, steps_of, wait_run
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.engine.cluster import Cluster, fresh_postgres
-from tests.engine.conftest import document, edge, node
+from tests.factories import document, edge, node
 
 pytestmark = [pytest.mark.live, pytest.mark.postgres]
 

@@ -20,7 +20,7 @@ from designer.engine.models import RunEvent, StepRun
 from designer.engine.recovery import broker_step_ids, steps_requeue_lost
 from designer.engine.scheduler import run_advance
 from designer.engine.submit import run_rerun, run_submit
-from tests.engine.conftest import document, edge, node, steps_of
+from tests.factories import document, edge, node, steps_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,7 +10,7 @@ from django.conf import settings
 
 from designer.engine.submit import run_submit
 from designer.registry.services import component_register_file
-from tests.engine.conftest import document, node, steps_of, wait_run
+from tests.factories import document, node, steps_of, wait_run
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 COMPONENTS = Path(__file__).parent / "components"

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import REQUIRE_SERVICES
-from tests.engine.conftest import document, embedded, node, wait_run  # noqa: F401
+from tests.engine.conftest import embedded  # noqa: F401 (fixture)
+from tests.factories import document, node, wait_run
 
 COMPONENTS = Path(__file__).parent / "components"
 ENGINE_COMPONENTS = Path(__file__).parent.parent / "engine" / "components"

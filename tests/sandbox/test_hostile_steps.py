@@ -181,7 +181,7 @@ def test_an_unsandboxed_staff_step_with_a_hard_link_to_a_secret_fails_naming_the
     from designer.engine.runtime import sandbox_status
     from designer.engine.submit import run_submit
     from designer.pipelines.services import pipeline_create
-    from tests.engine.conftest import document, node, wait_run
+    from tests.factories import document, node, wait_run
 
     settings.SANDBOX_BWRAP = str(tmp_path / "no-bwrap")
     assert not sandbox_status(refresh=True).available

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.engine.conftest import document, node
+from tests.factories import document, node
 
 pytestmark = pytest.mark.django_db
 

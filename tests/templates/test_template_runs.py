@@ -14,7 +14,7 @@ from django.conf import settings
 from designer.engine.submit import run_rerun, run_submit
 from designer.pipelines.models import PipelineTemplate
 from designer.pipelines.samples import template_instantiate
-from tests.engine.conftest import steps_of, wait_run
+from tests.factories import steps_of, wait_run
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.engine.conftest import embedded, wait_run  # noqa: F401 (fixtures for live runs)
+from tests.engine.conftest import embedded  # noqa: F401 (fixture for live runs)
 
 PIPELINES = Path(__file__).parent / "pipelines"
 

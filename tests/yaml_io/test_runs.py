@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from tests.yaml_io.conftest import PIPELINES, import_yaml, wait_run
+from tests.factories import wait_run
+from tests.yaml_io.conftest import PIPELINES, import_yaml
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
