@@ -1,3 +1,5 @@
+import { formatBytes as formatSize } from "../../../lib/format";
+
 /** Durations for the run page: "850 ms", "12 s", "3 m 04 s", "1 h 02 m". */
 export function formatDuration(ms: number | null): string {
   if (ms === null || !Number.isFinite(ms) || ms < 0) return "—";
@@ -22,15 +24,8 @@ export function span(start: string | null | undefined, end: string | null | unde
   return (toMs(end) ?? now) - a;
 }
 
+/** The one byte format (`lib/format`: decimal kB, as uploads show sizes); "—" when unknown. */
 export function formatBytes(n: number | null | undefined): string {
   if (n === null || n === undefined) return "—";
-  if (n < 1024) return `${n} B`;
-  const units = ["KiB", "MiB", "GiB", "TiB"];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i += 1;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+  return formatSize(n);
 }
