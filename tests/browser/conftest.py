@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,23 @@ class Api:
             "message": message,
         }
         return self.post("/api/pipelines/", body)
+
+    def upload(self, file_name: str, content: bytes) -> dict[str, Any]:
+        """Upload a file as a dataset; the answer holds its `reference`."""
+        boundary = uuid.uuid4().hex
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+                f'filename="{file_name}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+            ).encode()
+            + content
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        request = urllib.request.Request(self.base_url + "/api/datasets/", data=body)
+        request.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
+        request.add_header("Authorization", f"Token {self.token}")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return dict(json.loads(response.read()))
 
     def latest_document(self, pipeline_id: int) -> dict[str, Any]:
         return self.get(f"/api/pipelines/{pipeline_id}/")["latest"]["document"]

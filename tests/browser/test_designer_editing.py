@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import Api, screenshot
 from tests.browser.test_designer import edge, save
-from tests.browser.test_round_trip import chain_for_builtins
+from tests.browser.test_round_trip import IRIS_CSV, chain_for_builtins
 
 pytestmark = pytest.mark.browser
 
@@ -21,9 +21,9 @@ COMPONENT_NODES = ".react-flow__node-component"
 DOCUMENT_EDGES = ".react-flow__edge:not(.pin-edge)"
 
 
-def chain(name: str) -> dict[str, Any]:
+def chain(name: str, data_reference: str | None = None) -> dict[str, Any]:
     """load -> split -> train, laid out left to right."""
-    document = chain_for_builtins()
+    document = chain_for_builtins(data_reference)
     document["name"] = name
     for column, node in enumerate(document["nodes"]):
         node["position"] = {"x": column * 300, "y": 0}
@@ -74,7 +74,8 @@ def test_an_older_version_opens_read_only_and_can_be_restored(page: Any, api: Ap
 
 
 def test_submit_from_the_designer_opens_the_run_page(page: Any, api: Api) -> None:
-    pipeline_id = api.create_pipeline(chain("submit-from-designer"))["id"]
+    iris = api.upload("iris.csv", IRIS_CSV)["reference"]
+    pipeline_id = api.create_pipeline(chain("submit-from-designer", iris))["id"]
     open_pipeline(page, pipeline_id)
     page.get_by_test_id("btn-submit").click()
     dialog = page.get_by_test_id("submit-dialog")

@@ -13,13 +13,23 @@ from tests.browser.conftest import Api, fixture_document
 pytestmark = pytest.mark.browser
 
 # The shared fixture names ports loosely; the built-in components spell them so.
+IRIS_CSV = b"sepal_length,species\n5.1,setosa\n7.0,versicolor\n"
 PORT_RENAMES = {("split", "data"): "input_data", ("train", "label_column"): "target_column"}
 
 
-def chain_for_builtins() -> dict[str, Any]:
-    """tests/fixtures/pipelines/chain.json with the real ports of the built-in components."""
+def chain_for_builtins(data_reference: str | None = None) -> dict[str, Any]:
+    """tests/fixtures/pipelines/chain.json with the real ports of the built-in components.
+
+    The fixture's `data/iris.csv` default is a server path, which a saved document may not
+    hold: it becomes `data_reference` (an uploaded dataset), or no default at all.
+    """
     document = copy.deepcopy(fixture_document("chain.json"))
     document["name"] = "round-trip-chain"
+    raw_data = document["inputs"]["raw_data"]
+    if data_reference is None:
+        raw_data.pop("default", None)
+    else:
+        raw_data["default"] = data_reference
     for node in document["nodes"]:
         node["inputs"] = {
             PORT_RENAMES.get((node["id"], port), port): value
@@ -35,7 +45,8 @@ def chain_for_builtins() -> dict[str, Any]:
 def test_saving_a_loaded_pipeline_without_edits_gives_the_same_document(
     page: Any, api: Api
 ) -> None:
-    created = api.create_pipeline(chain_for_builtins(), message="from the fixture")
+    iris = api.upload("iris.csv", IRIS_CSV)["reference"]
+    created = api.create_pipeline(chain_for_builtins(iris), message="from the fixture")
     assert created["latest"]["is_valid"], created["latest"]["errors"]
     pipeline_id = created["id"]
     page.goto(f"/pipelines/{pipeline_id}")
