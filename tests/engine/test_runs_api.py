@@ -148,3 +148,25 @@ def test_events_replay_after_a_sequence_number(embedded, api, make_version):
     assert every[-1]["payload"]["status"] == "Completed"
     later = api.get(f"/api/runs/{run_id}/events/", {"after": 2}).json()["events"]
     assert later == every[2:]
+
+
+@pytest.mark.live
+def test_a_step_reused_from_another_users_run_does_not_name_that_run(
+    embedded, api, outsider, make_version
+):
+    version = make_version(document([node("e", "t_echo@1")]))
+    first = api.post("/api/runs/", {"pipeline": version.pipeline_id}, format="json").json()["id"]
+    wait_run(Run.objects.get(pk=first))
+    again = api.post("/api/runs/", {"pipeline": version.pipeline_id}, format="json").json()["id"]
+    wait_run(Run.objects.get(pk=again))
+    own = api.get(f"/api/runs/{again}/").json()["steps"][0]
+    assert own["reused"] and own["reused_from_run"] == first and str(first) in own["reason"]
+
+    theirs_client = client_for(outsider)
+    answer = theirs_client.post("/api/runs/", {"pipeline": version.pipeline_id}, format="json")
+    theirs = answer.json()["id"]
+    wait_run(Run.objects.get(pk=theirs))
+    step = theirs_client.get(f"/api/runs/{theirs}/").json()["steps"][0]
+    assert step["reused"] is True
+    assert step["reused_from"] is None and step["reused_from_run"] is None
+    assert str(first) not in step["reason"] and "another user" in step["reason"]

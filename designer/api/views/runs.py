@@ -54,7 +54,16 @@ class RunSubmitSerializer(StrictFields):
     settings = serializers.DictField(required=False, default=dict)
 
 
+def _reuse_source(step: StepRun) -> tuple[int | None, int | None, str]:
+    """What a step says of the run it reused: nothing that names another user's run."""
+    source = step.reused_from
+    if source is None or source.run.user_id == step.run.user_id:
+        return step.reused_from_id, source.run_id if source else None, step.reason
+    return None, None, "reused the outputs of an identical step of another user's run"
+
+
 def step_data(step: StepRun) -> dict[str, Any]:
+    reused_from, reused_from_run, reason = _reuse_source(step)
     return {
         "id": step.pk,
         "node": step.node_id,
@@ -72,9 +81,9 @@ def step_data(step: StepRun) -> dict[str, Any]:
         "inputs": step_inputs_public(step.inputs),
         "cache_key": step.cache_key,
         "reused": step.reused,
-        "reused_from": step.reused_from_id,
-        "reused_from_run": step.reused_from.run_id if step.reused_from is not None else None,
-        "reason": step.reason,
+        "reused_from": reused_from,
+        "reused_from_run": reused_from_run,
+        "reason": reason,
         "outputs": step.outputs,
         "has_log": bool(step.log_path),
     }
@@ -100,7 +109,7 @@ def run_data(run: Run, *, with_steps: bool = False) -> dict[str, Any]:
         **run_label_data(run),
     }
     if with_steps:
-        steps = run.steps.select_related("reused_from")
+        steps = run.steps.select_related("reused_from__run")
         for step in steps:
             step.run = run
         data["steps"] = [step_data(step) for step in steps]
