@@ -59,8 +59,8 @@ INSTALLED_APPS = [
     "designer.engine",
     "designer.live",
     "designer.environments",
-    "designer.results",
     "designer.datastores",
+    "designer.results",
 ]
 
 MIDDLEWARE = [
@@ -282,9 +282,14 @@ STEP_LIMITS = Limits(
 )
 
 
+def _pool_variable(pool: str, suffix: str) -> str:
+    """CONVEYOR_POOL_<POOL><suffix>, the pool's name upper-cased with odd characters as _."""
+    return "CONVEYOR_POOL_" + "".join(c if c.isalnum() else "_" for c in pool.upper()) + suffix
+
+
 def _pool_policy(pool: str) -> PoolPolicy:
     """CONVEYOR_POOL_<POOL>_{NETWORK,DEVICES,GPUS,<LIMIT>,MAX_<LIMIT>} (docs/security.md)."""
-    prefix = "CONVEYOR_POOL_" + "".join(c if c.isalnum() else "_" for c in pool.upper()) + "_"
+    prefix = _pool_variable(pool, "_")
     limits = Limits(
         **{
             name: env_int(prefix + name.upper(), getattr(STEP_LIMITS, name), minimum=0)
@@ -317,12 +322,9 @@ STEP_POOLS = {pool: _pool_policy(pool) for pool in COMPUTE_POOLS}
 # CONVEYOR_POOL_<POOL>_WARM_STARTS. CONVEYOR_ZYGOTE_PRELOAD: JSON {environment hash or
 # "default": [module, ...]} replacing the preload list derived from the environment.
 WARM_STARTS = env_bool("CONVEYOR_WARM_STARTS", False)
+
 WARM_START_POOLS = {
-    pool: env_bool(
-        "CONVEYOR_POOL_" + "".join(c if c.isalnum() else "_" for c in pool.upper()) + "_WARM_STARTS",  # noqa: E501
-        WARM_STARTS,
-    )
-    for pool in COMPUTE_POOLS
+    pool: env_bool(_pool_variable(pool, "_WARM_STARTS"), WARM_STARTS) for pool in COMPUTE_POOLS
 }
 ZYGOTE_LIMITS = ZygoteLimits(
     count=env_int("CONVEYOR_ZYGOTE_COUNT", 2, minimum=1, maximum=64),
