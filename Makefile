@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/vite.config.ts frontend/package.json -type f 2>/dev/null)
 
-.PHONY: run test install frontend lint pytest worker clean
+.PHONY: run test test-fast install frontend lint pytest worker clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,13 @@ pytest: install frontend
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test: lint pytest
+
+# Pure and database tests only: no browser, no services, no step processes or sandboxes.
+FAST_MARKERS := not browser and not live and not postgres and not redis and not rabbitmq and not faults
+FAST_SKIP := browser faults live sandbox zygote environments templates
+test-fast: install frontend/node_modules/.package-lock.json
+	cd frontend && npx vitest run
+	$(VENV)/bin/pytest tests -q -p no:cacheprovider -m "$(FAST_MARKERS)" $(FAST_SKIP:%=--ignore=tests/%) $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/dist var/test-*.sqlite3*
