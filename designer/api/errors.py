@@ -16,6 +16,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from designer.engine.submit import RunRefused
+
 
 class ApiError(exceptions.APIException):
     """An error with an explicit status, code and structured details."""
@@ -45,6 +47,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """Wrap DRF's handler so every 4xx has the same JSON shape."""
     if isinstance(exc, ApiError):
         return Response(error_body(exc.code, exc.message, exc.details), status=exc.status_code)
+    if isinstance(exc, RunRefused):  # Submit and rerun: every problem, as issues.
+        message = "The run cannot start; see details."
+        return Response(error_body("invalid_run", message, {"errors": exc.errors}), status=400)
     if isinstance(exc, DataError):
         # A value the database cannot hold or compare (a NUL byte on PostgreSQL, an integer
         # past 64 bits): the request is at fault, so it is a 400, not a 500.

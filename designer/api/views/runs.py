@@ -188,12 +188,7 @@ class RunListView(APIView):
                 settings=body.validated_data["settings"],
             )
 
-        try:
-            run, created = submit_idempotent(request, submit)
-        except RunRefused as exc:
-            raise ApiError(
-                400, "invalid_run", "The run cannot start; see details.", {"errors": exc.errors}
-            ) from None
+        run, created = submit_idempotent(request, submit)  # RunRefused: 400 (api.errors)
         return Response(run_data(run, with_steps=True), status=201 if created else 200)
 
 
@@ -278,12 +273,7 @@ class RunRerunView(APIView):
     @extend_schema(request=None, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request, run_id: int) -> Response:
         refuse_body(request)
-        try:
-            run = run_rerun(run=run_or_404(request, run_id), user=request.user)
-        except RunRefused as exc:
-            raise ApiError(
-                400, "invalid_run", "The run cannot start; see details.", {"errors": exc.errors}
-            ) from None
+        run = run_rerun(run=run_or_404(request, run_id), user=request.user)  # RunRefused: 400
         return Response(run_data(run, with_steps=True), status=201)
 
 
