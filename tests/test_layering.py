@@ -151,12 +151,6 @@ ALLOWED_UPWARD = {
 # Imports that close a known cycle, each with why it is still there.
 ALLOWED_CYCLE_EDGES = {
     (
-        "designer.engine.dispatch",
-        "designer.engine.tasks",
-    ): "dispatch imports tasks lazily so the actor is declared on the broker current at the "
-    "first send; declaring it from AppConfig.ready() changes when the broker is touched at "
-    "start-up and needs the Redis/RabbitMQ suites to confirm",
-    (
         "designer.engine.runtime",
         "designer.engine.zygote_runtime",
     ): "the warm-start (zygote) hook is being written in these two files right now",

@@ -54,8 +54,6 @@ def step_enqueue(*, step_run_id: int, queue: str) -> None:
     step_run_id: the StepRun to execute. queue: the pool; the actor's own default queue is
     only where it was declared.
     """
-    import designer.engine.tasks  # noqa: F401  (declares the actor on the broker)
-
     broker = dramatiq.get_broker()
     if queue not in broker.get_declared_queues():
         queues_declare(broker)
