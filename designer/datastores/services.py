@@ -20,6 +20,8 @@ from django.contrib.auth import get_user_model
 
 from designer.core.digests import digest_path, file_sha256
 from designer.core.paths import PathRefused, path_gate, tree_gate
+from designer.datastores.datasets import Dataset as StoredDataset
+from designer.datastores.datasets import datasets_dir
 from designer.datastores.models import (
     NAME_PATTERN,
     UPLOADS,
@@ -31,8 +33,6 @@ from designer.datastores.models import (
 )
 from designer.datastores.policies import dataset_visible, datasets_for_user, datastore_access
 from designer.datastores.references import DataRef, ReferenceRefused, reference_parse
-from designer.pipelines.datasets import Dataset as StoredDataset
-from designer.pipelines.datasets import datasets_dir
 
 FILE_TYPES = {"uri_file": ("file",), "uri_folder": ("dir",)}
 NAME_RE = re.compile(NAME_PATTERN)

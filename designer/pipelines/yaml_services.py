@@ -15,6 +15,7 @@ import yaml
 from django.conf import settings
 from django.db import transaction
 
+from designer.datastores.datasets import dataset_store_path
 from designer.datastores.models import UPLOADS
 from designer.datastores.references import ReferenceRefused, reference_parse
 from designer.datastores.services import DataRefused, data_problem, data_resolve, dataset_record
@@ -24,7 +25,6 @@ from designer.pipelines.azureml_common import ImportIssue, YamlImportError, load
 from designer.pipelines.azureml_export import component_files, pipeline_yaml, registered_ref
 from designer.pipelines.azureml_import import Importer
 from designer.pipelines.azureml_jobs import PendingComponent
-from designer.pipelines.datasets import dataset_store_path
 from designer.pipelines.documents import canonical_json
 from designer.pipelines.models import Pipeline, PipelineVersion
 from designer.pipelines.policies import pipeline_may_change

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from designer.datastores.datasets import dataset_store_upload
 from designer.datastores.services import dataset_record
-from designer.pipelines.datasets import dataset_store_upload
 from tests.engine import conftest as engine
 
 pytestmark = pytest.mark.django_db

@@ -154,11 +154,11 @@ def world(
     components: Any, make_version: Any, owner: Any, outsider: Any, admin_user_: Any, tmp_path: Path
 ) -> dict[str, Any]:
     """Real objects of the owner persona for every kind of URL argument."""
+    from designer.datastores.datasets import dataset_store_upload
     from designer.datastores.services import dataset_record, datastore_create, datastore_grant
     from designer.engine.models import Run
     from designer.engine.submit import run_submit
     from designer.environments.services import environment_create
-    from designer.pipelines.datasets import dataset_store_upload
     from designer.pipelines.models import PipelineTemplate
     from designer.registry.services import component_register
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from designer.core.digests import digest_path
+from designer.datastores.datasets import dataset_store_path
 from designer.engine import artifacts
-from designer.pipelines.datasets import dataset_store_path
 
 
 def _folder(root: Path) -> Path:

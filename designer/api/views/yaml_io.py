@@ -23,10 +23,10 @@ from designer.api.serializers import PipelineDetailSerializer
 from designer.api.strict import StrictFields
 from designer.api.views.datasets import dataset_rows
 from designer.api.views.pipelines import pipeline_or_404, version_or_404
+from designer.datastores.datasets import DatasetError, dataset_store_path, dataset_store_upload
 from designer.datastores.policies import datasets_for_user
 from designer.datastores.services import dataset_public, dataset_record
 from designer.pipelines.azureml_common import YamlImportError
-from designer.pipelines.datasets import DatasetError, dataset_store_path, dataset_store_upload
 from designer.pipelines.yaml_services import (
     ImportForbidden,
     ImportOutcome,
