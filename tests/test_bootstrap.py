@@ -63,3 +63,13 @@ def test_bootstrap_does_nothing_when_users_exist(home: Path, owner: Any) -> None
     assert bootstrap() == ""
     assert not (home / "admin-password.txt").exists()
     assert not get_user_model().objects.filter(username="admin").exists()
+
+
+def test_a_generated_password_never_starts_with_a_dash_which_a_command_line_reads_as_an_option(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from designer.core import bootstrap
+
+    drawn = iter(["-looks-like-an-option", "-again", "fine-password"])
+    monkeypatch.setattr(bootstrap.secrets, "token_urlsafe", lambda n: next(drawn))
+    assert bootstrap._new_password() == "fine-password"

@@ -14,12 +14,19 @@ def admin_password_file() -> Path:
     return Path(settings.CONVEYOR_HOME) / "admin-password.txt"
 
 
+def _new_password() -> str:
+    """A random password that no command line reads as an option (none starts with '-')."""
+    while (password := secrets.token_urlsafe(18)).startswith("-"):
+        pass
+    return password
+
+
 def admin_ensure(*, username: str = "admin") -> str | None:
     """Create the admin on an empty user table; return the new password once, else None."""
     user_model = get_user_model()
     if user_model.objects.exists():
         return None
-    password = secrets.token_urlsafe(18)
+    password = _new_password()
     user_model.objects.create_superuser(username=username, email="", password=password)
     path = admin_password_file()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

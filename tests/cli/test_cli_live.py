@@ -31,7 +31,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConveyorServer]
 def user_home(server: ConveyorServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A HOME where `conveyor login` has been run."""
     home = tmp_path_factory.mktemp("home")
-    result = cli(home, "login", "--url", server.url, "-u", "admin", "-p", server.admin_password)
+    result = cli(
+        home, "login", "--url", server.url, "-u", "admin", f"--password={server.admin_password}"
+    )
     assert result.returncode == 0, result.stderr
     return home
 

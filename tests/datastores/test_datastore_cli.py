@@ -41,7 +41,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConveyorServer]
 @pytest.fixture(scope="module")
 def user_home(server: ConveyorServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("home")
-    result = cli(home, "login", "--url", server.url, "-u", "admin", "-p", server.admin_password)
+    result = cli(
+        home, "login", "--url", server.url, "-u", "admin", f"--password={server.admin_password}"
+    )
     assert result.returncode == 0, result.stderr
     return home
 
