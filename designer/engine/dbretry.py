@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 
 T = TypeVar("T")
@@ -15,6 +16,9 @@ logger = logging.getLogger(__name__)
 
 FIRST_DELAY = 0.2
 MAX_DELAY = 5.0
+# A step being recorded sends no heartbeat, and reapers resume one reaper timeout after the
+# database is back: the retry must come well within that, or a finished step is re-run.
+GRACE_SHARE = 0.25
 # How long a worker waits for the database before giving up on an action (the step then
 # stays Running without a heartbeat, and the reaper of any worker recovers it).
 GIVE_UP_AFTER = 600.0
@@ -39,7 +43,11 @@ def db_retry(action: Callable[[], T], *, what: str, give_up_after: float = GIVE_
             )
             _close_broken()
             time.sleep(delay)
-            delay = min(delay * 2, MAX_DELAY)
+            delay = min(delay * 2, _max_delay())
+
+
+def _max_delay() -> float:
+    return max(0.05, min(MAX_DELAY, settings.ENGINE_REAPER_TIMEOUT * GRACE_SHARE))
 
 
 def _close_broken() -> None:
