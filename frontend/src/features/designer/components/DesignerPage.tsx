@@ -100,6 +100,10 @@ function DesignerInner() {
         if (cancelled) return;
         const shown = older ?? p.latest;
         const doc = shown?.document ?? emptyDocument(p.name);
+        // The run's inputs before the canvas shows: a quick Submit must find them pre-filled.
+        const run = fromRunId ? await fetchRun(fromRunId).catch(() => null) : null;
+        if (cancelled) return;
+        setFromRun(run);
         if (older && editable) {
           // The run's version, to edit: saving it makes a new version after the latest.
           await loadDocument(doc, { pipelineId: String(p.id), version: p.latest?.number ?? null, readOnly: false });
@@ -109,7 +113,6 @@ function DesignerInner() {
         }
         if (shown && !shown.is_valid && shown.errors?.length) useCanvasStore.getState().setValidation(shown.errors);
         if (focusNode) useCanvasStore.getState().selectNode(focusNode);
-        setFromRun(fromRunId ? await fetchRun(fromRunId).catch(() => null) : null);
         setLatest(p.latest?.number ?? null);
       }
       if (!cancelled) setLoad({ status: "ready" });
