@@ -120,11 +120,14 @@ def explain_rerun(
     return "; ".join(reasons) or "earlier result unavailable"
 
 
-def explain_reuse(source_run_id: object) -> str:
+def explain_reuse(source_run_id: object | None) -> str:
     """The reason recorded on a reused step.
 
-    source_run_id: the run whose step's outputs are reused.
+    source_run_id: the run whose step's outputs are reused, or None when that run is
+    another user's (its id is not theirs to learn: SECURITY.md, "Who is who").
     """
+    if source_run_id is None:
+        return "reused the outputs of an identical step of another user's run"
     return f"reused from run {source_run_id}"
 
 

@@ -235,7 +235,9 @@ class _Advance:
                 "reused": True,
                 "reused_from_id": source.step_id,
                 "outputs": source.outputs,
-                "reason": explain_reuse(source.run_id),
+                "reason": explain_reuse(
+                    source.run_id if source.user_id == self.plan.user_id else None
+                ),
                 "started_at": self.now,
                 "ended_at": self.now,
                 **_recorded(item.plan),
@@ -284,6 +286,7 @@ def _recorded(plan: StepPlan) -> dict[str, Any]:
 class _Source:
     step_id: int
     run_id: int
+    user_id: int
     outputs: dict[str, Any]
 
 
@@ -303,14 +306,14 @@ def _reusable(keys: set[str]) -> dict[str, _Source]:
         StepRun.objects.annotate(origin=Coalesce("reused_from_id", 0))
         .filter(cache_key__in=sorted(keys), status=Status.COMPLETED, origin=0)
         .order_by("-id")
-        .values_list("id", "run_id", "cache_key", "outputs")
+        .values_list("id", "run_id", "run__user_id", "cache_key", "outputs")
     )
     found: dict[str, _Source] = {}
-    for step_id, run_id, key, outputs in rows:
+    for step_id, run_id, user_id, key, outputs in rows:
         if key in found:
             continue
         if all(store.exists(out.get("path", "")) for out in outputs.values()):
-            found[key] = _Source(step_id, run_id, outputs)
+            found[key] = _Source(step_id, run_id, user_id, outputs)
     return found
 
 

@@ -130,3 +130,4 @@ def test_identical_parts_mean_the_earlier_result_was_unavailable():
 
 def test_a_reused_step_names_its_source_run():
     assert explain_reuse(17) == "reused from run 17"
+    assert "17" not in explain_reuse(None) and "another user" in explain_reuse(None)

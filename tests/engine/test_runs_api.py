@@ -170,3 +170,11 @@ def test_a_step_reused_from_another_users_run_does_not_name_that_run(
     assert step["reused"] is True
     assert step["reused_from"] is None and step["reused_from_run"] is None
     assert str(first) not in step["reason"] and "another user" in step["reason"]
+    # The engine records it so: the run's events (replayed on the socket) and the run
+    # comparison carry the same reason.
+    events = theirs_client.get(f"/api/runs/{theirs}/events/").json()["events"]
+    reasons = [e["payload"].get("reason") or "" for e in events if e["type"] == "step.status"]
+    assert any("another user" in r for r in reasons)
+    assert not any(f"run {first}" in r for r in reasons)
+    compared = theirs_client.get("/api/runs/compare/", {"ids": str(theirs)}).json()
+    assert "another user" in compared["steps"][0]["runs"][0]["reason"]

@@ -54,16 +54,17 @@ class RunSubmitSerializer(StrictFields):
     settings = serializers.DictField(required=False, default=dict)
 
 
-def _reuse_source(step: StepRun) -> tuple[int | None, int | None, str]:
-    """What a step says of the run it reused: nothing that names another user's run."""
+def _reuse_source(step: StepRun) -> tuple[int | None, int | None]:
+    """The step and run a step reused, unless that run is another user's (the engine's
+    recorded reason already leaves its id out)."""
     source = step.reused_from
-    if source is None or source.run.user_id == step.run.user_id:
-        return step.reused_from_id, source.run_id if source else None, step.reason
-    return None, None, "reused the outputs of an identical step of another user's run"
+    if source is None or source.run.user_id != step.run.user_id:
+        return None, None
+    return source.pk, source.run_id
 
 
 def step_data(step: StepRun) -> dict[str, Any]:
-    reused_from, reused_from_run, reason = _reuse_source(step)
+    reused_from, reused_from_run = _reuse_source(step)
     return {
         "id": step.pk,
         "node": step.node_id,
@@ -83,7 +84,7 @@ def step_data(step: StepRun) -> dict[str, Any]:
         "reused": step.reused,
         "reused_from": reused_from,
         "reused_from_run": reused_from_run,
-        "reason": reason,
+        "reason": step.reason,
         "outputs": step.outputs,
         "has_log": bool(step.log_path),
     }
