@@ -101,6 +101,11 @@ class StepRun(models.Model):
     reason = models.TextField(blank=True, help_text="Why it ran, was reused or skipped.")
     outputs = models.JSONField(default=dict, blank=True)
     log_path = models.CharField(max_length=500, blank=True, help_text="Relative to artifacts.")
+    start = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='How its process started: {"kind": "warm" | "cold", "latency_ms": float}.',
+    )
 
     class Meta:
         ordering = ["run", "id"]

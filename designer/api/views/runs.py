@@ -87,6 +87,7 @@ def step_data(step: StepRun) -> dict[str, Any]:
         "reason": step.reason,
         "outputs": step.outputs,
         "has_log": bool(step.log_path),
+        "start": step.start or None,
     }
 
 
