@@ -34,6 +34,7 @@ from designer.engine.environment_step import step_environment
 from designer.engine.mlflow_runs import MLFLOW_OUTPUT, mlflow_record, mlflow_variables
 from designer.engine.models import Run, Status, StepRun
 from designer.engine.monitor import StepMonitor
+from designer.engine.persistence import steps_select
 from designer.engine.plan import RunPlan, artifact_store, node_timeout, run_plan
 from designer.engine.runner import StepResult
 from designer.engine.runtime import SandboxUnavailable, step_identity, step_run
@@ -42,7 +43,6 @@ from designer.engine.state import (
     run_journal,
     step_output_events,
     step_transition,
-    steps_select,
 )
 from designer.environments.prepared import PreparedEnvironment
 from designer.environments.spec import EnvironmentProblem

@@ -29,13 +29,13 @@ from designer.engine import decide
 from designer.engine.cachekey import CacheParts, explain_rerun, explain_reuse
 from designer.engine.dispatch import steps_enqueue
 from designer.engine.models import ACTIVE, TERMINAL, Status, StepRun
+from designer.engine.persistence import steps_select
 from designer.engine.plan import PlanError, RunPlan, StepPlan, artifact_store, run_plan, step_plan
 from designer.engine.state import (
     Journal,
     run_journal,
     run_transition,
     step_output_events,
-    steps_select,
     steps_transition,
 )
 
