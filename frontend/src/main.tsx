@@ -5,7 +5,7 @@ import "./styles/global.css";
 import "./styles/designer.css";
 import { useThemeStore } from "./lib/theme";
 import { App, preloadRoute } from "./App";
-import { probeMe } from "./features/auth/api/auth";
+import { probeMe } from "./api/auth";
 
 useThemeStore.getState(); // applies the saved or preferred theme before the first paint
 

@@ -1,5 +1,5 @@
-import { apiFetch } from "../../../lib/api";
-import { useQuery } from "../../../lib/useQuery";
+import { apiFetch } from "../lib/api";
+import { useQuery } from "../lib/useQuery";
 
 export interface Me {
   username: string;

@@ -1,7 +1,7 @@
-import { apiFetch, qs } from "../../../lib/api";
-import type { ComponentDetail, ComponentSpec, ComponentSummary, Paginated } from "../../../lib/types";
-import { splitComponentRef } from "../../../lib/types";
-import { useQuery } from "../../../lib/useQuery";
+import { apiFetch, qs } from "../lib/api";
+import type { ComponentDetail, ComponentSpec, ComponentSummary, Paginated } from "../lib/types";
+import { splitComponentRef } from "../lib/types";
+import { useQuery } from "../lib/useQuery";
 
 export interface ComponentQuery {
   search?: string;

@@ -1,5 +1,7 @@
+/** Datasets: upload (POST /api/datasets/), the list (owner, version) and one dataset with its preview. */
 import { useCallback, useEffect, useRef, useState } from "react";
-import { ApiError, readCookie } from "../../../lib/api";
+import { ApiError, apiFetch, readCookie } from "../lib/api";
+import { useQuery } from "../lib/useQuery";
 
 /** A stored upload: `reference` is the value a data input takes (docs/datasets.md); no server path. */
 export interface Dataset {
@@ -110,3 +112,24 @@ export function useDatasetUpload(onUploaded: (dataset: Dataset) => void) {
 
   return { state, start, cancel };
 }
+
+export interface DatasetRow extends Dataset {
+  owner: string;
+  version: number;
+  created_at: string;
+}
+
+export type DatasetPreview =
+  | { kind: "table"; columns: { name: string; dtype: string }[]; rows: unknown[][]; total_rows: number | null }
+  | { kind: "image" | "model" | "metrics" | "none" | "other"; error?: string };
+
+export interface DatasetDetail extends DatasetRow {
+  used_by: { pipeline: number; name: string; version: number }[];
+  preview: DatasetPreview;
+}
+
+export const useDatasetRows = () =>
+  useQuery("datasets", (signal) => apiFetch<{ results: DatasetRow[] }>("/api/datasets/", { signal }));
+
+export const useDatasetDetail = (id: number | null) =>
+  useQuery(id === null ? null : `dataset:${id}`, (signal) => apiFetch<DatasetDetail>(`/api/datasets/${id}/`, { signal }));

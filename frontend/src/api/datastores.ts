@@ -1,5 +1,5 @@
-import { apiFetch, qs } from "../../../lib/api";
-import { useQuery } from "../../../lib/useQuery";
+import { apiFetch, qs } from "../lib/api";
+import { useQuery } from "../lib/useQuery";
 
 /** A datastore granted to the user (docs/datasets.md); never its server folder. */
 export interface Datastore {

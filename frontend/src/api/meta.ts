@@ -1,7 +1,7 @@
-import { apiFetch } from "../../../lib/api";
-import { DEFAULT_COMPATIBILITY } from "../../../lib/connection";
-import type { Meta } from "../../../lib/types";
-import { useQuery } from "../../../lib/useQuery";
+import { apiFetch } from "../lib/api";
+import { DEFAULT_COMPATIBILITY } from "../lib/connection";
+import type { Meta } from "../lib/types";
+import { useQuery } from "../lib/useQuery";
 
 export const FALLBACK_META: Meta = {
   compute_pools: ["cpu"],

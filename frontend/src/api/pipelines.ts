@@ -1,4 +1,4 @@
-import { apiFetch, qs } from "../../../lib/api";
+import { apiFetch, qs } from "../lib/api";
 import type {
   Paginated,
   PipelineDetail,
@@ -7,8 +7,8 @@ import type {
   PipelineVersion,
   PipelineVersionSummary,
   ValidationError,
-} from "../../../lib/types";
-import { useQuery } from "../../../lib/useQuery";
+} from "../lib/types";
+import { useQuery } from "../lib/useQuery";
 
 const base = (id: string | number) => `/api/pipelines/${encodeURIComponent(String(id))}/`;
 

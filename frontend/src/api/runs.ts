@@ -1,6 +1,5 @@
-import { apiFetch, qs } from "../../../lib/api";
-import type { Paginated, Primitive } from "../../../lib/types";
-import type { RunStatus, StepStatus } from "../lib/events";
+import { apiFetch, qs } from "../lib/api";
+import type { Paginated, Primitive, RunStatus, StepStatus } from "../lib/types";
 
 export interface StepOutput {
   path: string;

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { selectCanUndo, selectDirty, useCanvasStore } from "./canvasStore";
-import { INLINE_DOCUMENTS } from "../../../lib/fixtures";
-import type { ComponentSpec } from "../../../lib/types";
+import { INLINE_DOCUMENTS } from "../lib/fixtures";
+import type { ComponentSpec } from "../lib/types";
 
 const spec = (name: string, inputs: ComponentSpec["inputs"], outputs: ComponentSpec["outputs"]): ComponentSpec => ({
   name, version: "1", display_name: name, description: "", tags: {}, inputs, outputs,

@@ -5,17 +5,17 @@
 import { applyEdgeChanges, applyNodeChanges } from "@xyflow/react";
 import type { Connection, EdgeChange, NodeChange } from "@xyflow/react";
 import { create } from "zustand";
-import { checkConnection, DEFAULT_COMPATIBILITY, wouldCreateCycle } from "../../../lib/connection";
-import type { CompatibilityTable, ConnectionCheck } from "../../../lib/connection";
-import { canvasToDocument, documentToCanvas, emptyDocument, toCanvasEdge } from "../../../lib/document";
-import type { CanvasEdge, CanvasNode } from "../../../lib/document";
-import { copySelection, pasteClipboard } from "../../../lib/clipboard";
-import type { Clipboard } from "../../../lib/clipboard";
-import { uniqueName, uniqueNodeId } from "../../../lib/nodeId";
-import { estimateNodeGeometry, NODE_WIDTH } from "../../../lib/nodeGeometry";
-import { freeOffset } from "../../../lib/placement";
-import type { Rect } from "../../../lib/placement";
-import { isBinding } from "../../../lib/types";
+import { checkConnection, DEFAULT_COMPATIBILITY, wouldCreateCycle } from "../lib/connection";
+import type { CompatibilityTable, ConnectionCheck } from "../lib/connection";
+import { canvasToDocument, documentToCanvas, emptyDocument, toCanvasEdge } from "./document";
+import type { CanvasEdge, CanvasNode } from "./document";
+import { copySelection, pasteClipboard } from "./clipboard";
+import type { Clipboard } from "./clipboard";
+import { uniqueName, uniqueNodeId } from "../lib/nodeId";
+import { estimateNodeGeometry, NODE_WIDTH } from "./nodeGeometry";
+import { freeOffset } from "./placement";
+import type { Rect } from "./placement";
+import { isBinding } from "../lib/types";
 import type {
   ComponentSpec,
   DocumentMeta,
@@ -23,7 +23,7 @@ import type {
   PipelineInput,
   PipelineNode,
   ValidationError,
-} from "../../../lib/types";
+} from "../lib/types";
 
 export const HISTORY_LIMIT = 100;
 

@@ -4,7 +4,7 @@
  */
 import type { CanvasEdge, CanvasNode } from "./document";
 import { toCanvasEdge } from "./document";
-import { uniqueNodeId } from "./nodeId";
+import { uniqueNodeId } from "../lib/nodeId";
 import { copyName } from "./placement";
 
 export interface Clipboard {

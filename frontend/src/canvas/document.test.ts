@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { canvasToDocument, documentToCanvas } from "./document";
-import { fixtureDocuments } from "./fixtures";
+import { fixtureDocuments } from "../lib/fixtures";
 
 /** JSON with keys sorted, so that key order does not matter. */
 function canonical(v: unknown): string {

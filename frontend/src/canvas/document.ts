@@ -4,7 +4,7 @@
  * know about survive a load -> save round trip unchanged.
  */
 import type { Edge, Node } from "@xyflow/react";
-import type { DocumentMeta, PipelineDocument, PipelineEdge, PipelineNode } from "./types";
+import type { DocumentMeta, PipelineDocument, PipelineEdge, PipelineNode } from "../lib/types";
 
 export interface ComponentNodeData extends Record<string, unknown> {
   /** the node's document object; its id and position are refreshed from the canvas on save */

@@ -6,8 +6,8 @@
  */
 import type { NodeHandle } from "@xyflow/react";
 import { Position } from "@xyflow/react";
-import { isPrimitiveType } from "./connection";
-import type { ComponentSpec } from "./types";
+import { isPrimitiveType } from "../lib/connection";
+import type { ComponentSpec } from "../lib/types";
 
 export const NODE_WIDTH = 240;
 const HEAD = 58; // .cnode-head: padding, title, sub line and border

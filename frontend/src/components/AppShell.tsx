@@ -1,10 +1,10 @@
 import { NavLink, Outlet, useNavigate } from "react-router-dom";
 import { ThemeToggle } from "./ThemeToggle";
 import { Toaster } from "./Toaster";
-import { logout } from "../features/auth/api/auth";
-import type { Me } from "../features/auth/api/auth";
+import { logout } from "../api/auth";
+import type { Me } from "../api/auth";
 import { toast } from "./toastStore";
-import { SandboxBanner } from "../features/meta/components/SandboxBanner";
+import { SandboxBanner } from "./SandboxBanner";
 import { errorMessage } from "../lib/api";
 
 export function Logo() {

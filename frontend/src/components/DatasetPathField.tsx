@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import type { Primitive } from "../../../lib/types";
-import { formatBytes } from "../../../lib/format";
-import { TypedInput } from "../../designer/components/fields";
-import { Icon } from "../../designer/components/icons";
+import type { Primitive } from "../lib/types";
+import { formatBytes } from "../lib/format";
+import { TypedInput } from "./fields";
+import { Icon } from "./icons";
 import { useDatasetUpload } from "../api/datasets";
 import type { Dataset, UploadState } from "../api/datasets";
 import { datasetNameOf, datastorePathOf } from "../lib/datasetPath";

@@ -1,7 +1,7 @@
 import { useState } from "react";
-import { errorMessage } from "../../../lib/api";
-import { formatBytes } from "../../../lib/format";
-import { Icon } from "../../designer/components/icons";
+import { errorMessage } from "../lib/api";
+import { formatBytes } from "../lib/format";
+import { Icon } from "./icons";
 import { useDatastoreFolder, useDatastores } from "../api/datastores";
 import type { DatastoreEntry } from "../api/datastores";
 

@@ -1,5 +1,5 @@
 import { useLocation, Navigate } from "react-router-dom";
-import { useMe } from "../features/auth/api/auth";
+import { useMe } from "../api/auth";
 import { ApiError } from "../lib/api";
 import { AppShell } from "./AppShell";
 

@@ -1,4 +1,4 @@
-import type { Me } from "../../auth/api/auth";
+import type { Me } from "../api/auth";
 import { useMeta } from "../api/meta";
 
 /** Staff only: steps cannot be sandboxed on this server (from /api/meta/). */

@@ -1,9 +1,9 @@
 import { useCallback, useState } from "react";
 import type { ReactNode } from "react";
-import { Dialog } from "../../../components/Dialog";
-import type { PipelineInput, Primitive } from "../../../lib/types";
-import { isDataType } from "../../../lib/connection";
-import { DatasetPathField } from "../../datasets/components/DatasetPathField";
+import { Dialog } from "./Dialog";
+import type { PipelineInput, Primitive } from "../lib/types";
+import { isDataType } from "../lib/connection";
+import { DatasetPathField } from "./DatasetPathField";
 import { TypedInput, checkValue } from "./fields";
 
 export function SubmitDialog({ inputs, version, busy, onSubmit, onClose, initial, note, saveFirst = false }: {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import type { Primitive } from "../../../lib/types";
+import type { Primitive } from "../lib/types";
 
 /** Parse the text of a typed field; undefined means "unset". */
 export function parseTyped(type: string, text: string): Primitive | undefined {

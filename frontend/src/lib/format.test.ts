@@ -12,12 +12,3 @@ describe("formatBytes", () => {
     expect(formatBytes(5e12)).toBe("5 TB");
   });
 });
-
-describe("one byte format on every page", () => {
-  it("shows a run output's size in the same units as an upload", async () => {
-    const runs = await import("../features/runs/lib/time");
-    expect(runs.formatBytes(1536)).toBe(formatBytes(1536));
-    expect(runs.formatBytes(5_000_000)).toBe("5 MB");
-    expect(runs.formatBytes(null)).toBe("—");
-  });
-});

@@ -198,3 +198,7 @@ export function splitComponentRef(ref: string): [string, string] {
   const at = ref.lastIndexOf("@");
   return at < 0 ? [ref, ""] : [ref.slice(0, at), ref.slice(at + 1)];
 }
+
+/** A run's and a step's status, as the API and the live events name them (designer/engine/models.py). */
+export type RunStatus = "NotStarted" | "Queued" | "Running" | "Completed" | "Failed" | "Canceled";
+export type StepStatus = RunStatus | "Skipped";

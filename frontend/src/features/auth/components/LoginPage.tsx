@@ -1,7 +1,7 @@
 import { useState } from "react";
 import type { FormEvent } from "react";
 import { useNavigate, useSearchParams } from "react-router-dom";
-import { login } from "../api/auth";
+import { login } from "../../../api/auth";
 import { errorMessage } from "../../../lib/api";
 import { Logo } from "../../../components/AppShell";
 import { ThemeToggle } from "../../../components/ThemeToggle";

@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { Link, useParams } from "react-router-dom";
-import { useComponent, useComponentVersion } from "../api/components";
+import { useComponent, useComponentVersion } from "../../../api/components";
 import { errorMessage } from "../../../lib/api";
 import { formatDate, typeColor } from "../../../lib/format";
 import { ownerLabel, ownerTitle } from "../lib/owner";

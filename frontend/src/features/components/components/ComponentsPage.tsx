@@ -1,6 +1,6 @@
 import { useMemo, useState } from "react";
 import { Link } from "react-router-dom";
-import { useComponents } from "../api/components";
+import { useComponents } from "../../../api/components";
 import { useDebounced } from "../../../lib/useDebounced";
 import { categoryOf, tagLabel } from "../../../lib/format";
 import { errorMessage } from "../../../lib/api";

@@ -1,7 +1,7 @@
 import { useMemo, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
-import { useDatasetDetail, useDatasetRows } from "../api/datasetsPage";
-import type { DatasetDetail } from "../api/datasetsPage";
+import { useDatasetDetail, useDatasetRows } from "../../../api/datasets";
+import type { DatasetDetail } from "../../../api/datasets";
 import { errorMessage } from "../../../lib/api";
 import { formatBytes, formatDate } from "../../../lib/format";
 

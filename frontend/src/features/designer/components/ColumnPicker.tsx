@@ -1,7 +1,7 @@
 /** Column chips under a column-name parameter: one click sets (or toggles, for a list) a column. */
 import { useOutputColumns } from "../api/columns";
 import type { ColumnInfo } from "../api/columns";
-import { useDatasetDetail, useDatasetRows } from "../../datasets/api/datasetsPage";
+import { useDatasetDetail, useDatasetRows } from "../../../api/datasets";
 import { hasColumn, toggleColumn } from "../lib/paramHints";
 
 interface ColumnPickerProps {

@@ -1,8 +1,8 @@
-import { selectCanRedo, selectCanUndo, selectDirty, selectSelectionCount, useCanvasStore } from "../store/canvasStore";
-import { layoutLeftToRight } from "../../../lib/layout";
+import { selectCanRedo, selectCanUndo, selectDirty, selectSelectionCount, useCanvasStore } from "../../../canvas/canvasStore";
+import { layoutLeftToRight } from "../../../canvas/layout";
 import { VersionMenu } from "./VersionMenu";
 import { useFitAll } from "../hooks/useFitAll";
-import { Icon } from "./icons";
+import { Icon } from "../../../components/icons";
 
 interface Props {
   pipelineId: string | null;

@@ -1,11 +1,11 @@
 import { useMemo } from "react";
-import { useCanvasStore } from "../store/canvasStore";
+import { useCanvasStore } from "../../../canvas/canvasStore";
 import { isPrimitiveType } from "../../../lib/connection";
 import { isBinding, isValue, splitComponentRef } from "../../../lib/types";
 import type { InputPortSpec, PipelineNode, Primitive, ValidationError } from "../../../lib/types";
-import { checkValue, showValue, TypedInput } from "./fields";
+import { checkValue, showValue, TypedInput } from "../../../components/fields";
 import { typeColor } from "../../../lib/format";
-import { Icon } from "./icons";
+import { Icon } from "../../../components/icons";
 import { Link } from "react-router-dom";
 import { inputApplies, parseHints } from "../lib/paramHints";
 import { LazyCodeEditor } from "./LazyCodeEditor";

@@ -1,11 +1,11 @@
 import { memo, useMemo, useState } from "react";
 import type { DragEvent, KeyboardEvent } from "react";
-import { usePaletteComponents } from "../../components/api/components";
+import { usePaletteComponents } from "../../../api/components";
 import { categoryOf } from "../../../lib/format";
 import type { ComponentSummary } from "../../../lib/types";
 import { DND_MIME, useAddComponent } from "../hooks/useAddComponent";
 import { errorMessage } from "../../../lib/api";
-import { Icon } from "./icons";
+import { Icon } from "../../../components/icons";
 
 function matches(c: ComponentSummary, q: string): boolean {
   if (!q) return true;

@@ -2,10 +2,10 @@
 import { memo, useCallback } from "react";
 import { Handle, Position } from "@xyflow/react";
 import type { NodeProps } from "@xyflow/react";
-import { useCanvasStore } from "../store/canvasStore";
-import { DatasetPathField } from "../../datasets/components/DatasetPathField";
+import { useCanvasStore } from "../../../canvas/canvasStore";
+import { DatasetPathField } from "../../../components/DatasetPathField";
 import { isDataType } from "../../../lib/connection";
-import { showValue } from "./fields";
+import { showValue } from "../../../components/fields";
 import { typeColor } from "../../../lib/format";
 import type { PinNode } from "../lib/inputNodes";
 import type { Primitive } from "../../../lib/types";

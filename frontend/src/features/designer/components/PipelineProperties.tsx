@@ -1,11 +1,11 @@
 import { useState } from "react";
-import { useCanvasStore } from "../store/canvasStore";
+import { useCanvasStore } from "../../../canvas/canvasStore";
 import { uniqueName } from "../../../lib/nodeId";
 import type { Meta, PipelineInput, Primitive } from "../../../lib/types";
 import { isDataType } from "../../../lib/connection";
-import { DatasetPathField } from "../../datasets/components/DatasetPathField";
-import { TypedInput, checkValue } from "./fields";
-import { Icon } from "./icons";
+import { DatasetPathField } from "../../../components/DatasetPathField";
+import { TypedInput, checkValue } from "../../../components/fields";
+import { Icon } from "../../../components/icons";
 
 function InputNameField({ name }: { name: string }) {
   const rename = useCanvasStore((s) => s.renamePipelineInput);

@@ -1,7 +1,7 @@
-import { selectSelectedNodeId, selectSelectionCount, useCanvasStore } from "../store/canvasStore";
+import { selectSelectedNodeId, selectSelectionCount, useCanvasStore } from "../../../canvas/canvasStore";
 import { NodeProperties } from "./NodeProperties";
 import { PipelineProperties } from "./PipelineProperties";
-import { useMeta } from "../../meta/api/meta";
+import { useMeta } from "../../../api/meta";
 
 export function PropertiesPanel() {
   const selected = useCanvasStore(selectSelectedNodeId);

@@ -1,9 +1,9 @@
 /** A search that adds the chosen component at a point; after a dropped wire, only those that fit. */
 import { useEffect, useMemo, useRef, useState } from "react";
 import type { KeyboardEvent } from "react";
-import { fetchSpecs, usePaletteComponents } from "../../components/api/components";
+import { fetchSpecs, usePaletteComponents } from "../../../api/components";
 import { useAddComponent } from "../hooks/useAddComponent";
-import { useCanvasStore } from "../store/canvasStore";
+import { useCanvasStore } from "../../../canvas/canvasStore";
 import { compatiblePort, matchesQuery } from "../lib/quickAdd";
 import type { WireEnd } from "../lib/quickAdd";
 import type { ComponentSpec, ComponentSummary } from "../../../lib/types";

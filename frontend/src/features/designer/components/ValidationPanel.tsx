@@ -1,5 +1,5 @@
 import { useReactFlow } from "@xyflow/react";
-import { useCanvasStore } from "../store/canvasStore";
+import { useCanvasStore } from "../../../canvas/canvasStore";
 
 export function ValidationPanel({ onClose }: { onClose: () => void }) {
   const errors = useCanvasStore((s) => s.validation);

@@ -1,9 +1,9 @@
 import { useEffect, useRef, useState } from "react";
-import { listVersions } from "../../pipelines/api/pipelines";
+import { listVersions } from "../../../api/pipelines";
 import type { PipelineVersionSummary } from "../../../lib/types";
 import { formatDate } from "../../../lib/format";
 import { errorMessage } from "../../../lib/api";
-import { Icon } from "./icons";
+import { Icon } from "../../../components/icons";
 
 export function VersionMenu({ pipelineId, current, onOpen }: { pipelineId: string; current: number | null; onOpen: (n: number) => void }) {
   const [open, setOpen] = useState(false);

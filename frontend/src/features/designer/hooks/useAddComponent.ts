@@ -1,7 +1,7 @@
 import { useCallback } from "react";
 import { useReactFlow } from "@xyflow/react";
-import { useCanvasStore } from "../store/canvasStore";
-import { fetchComponentVersion } from "../../components/api/components";
+import { useCanvasStore } from "../../../canvas/canvasStore";
+import { fetchComponentVersion } from "../../../api/components";
 import { toast } from "../../../components/toastStore";
 import { errorMessage } from "../../../lib/api";
 

@@ -1,5 +1,5 @@
 import { useEffect } from "react";
-import { useCanvasStore } from "../store/canvasStore";
+import { useCanvasStore } from "../../../canvas/canvasStore";
 import { toast } from "../../../components/toastStore";
 
 function isTyping(t: EventTarget | null): boolean {

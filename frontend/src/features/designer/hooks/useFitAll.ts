@@ -1,7 +1,7 @@
 import { useCallback } from "react";
 import { getViewportForBounds, useReactFlow, useStoreApi } from "@xyflow/react";
 import type { Rect } from "@xyflow/react";
-import type { CanvasEdge, CanvasNode } from "../../../lib/document";
+import type { CanvasEdge, CanvasNode } from "../../../canvas/document";
 
 const PADDING = 0.2;
 const EDGE_PX = 40;

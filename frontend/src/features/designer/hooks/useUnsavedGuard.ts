@@ -1,7 +1,7 @@
 import { useEffect } from "react";
 import { useBlocker } from "react-router-dom";
 import type { Blocker } from "react-router-dom";
-import { selectDirty, useCanvasStore } from "../store/canvasStore";
+import { selectDirty, useCanvasStore } from "../../../canvas/canvasStore";
 
 /** Warns before a reload/close, and blocks in-app navigation while the canvas is unsaved. */
 export function useUnsavedGuard(dirty: boolean): Blocker {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { pipelineInputGraph } from "./inputNodes";
-import { toCanvasNode } from "../../../lib/document";
+import { toCanvasNode } from "../../../canvas/document";
 import type { PipelineNode } from "../../../lib/types";
 
 const node = (id: string, x: number, inputs: PipelineNode["inputs"]) =>

@@ -3,7 +3,7 @@
  * feeds. View only: they live beside the canvas store and never enter the saved document.
  */
 import type { Edge, Node } from "@xyflow/react";
-import type { CanvasNode } from "../../../lib/document";
+import type { CanvasNode } from "../../../canvas/document";
 import type { PipelineInput } from "../../../lib/types";
 
 export const PIN_PREFIX = "pin:";

@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
-import { clonePipeline, usePipelines } from "../api/pipelines";
+import { clonePipeline, usePipelines } from "../../../api/pipelines";
 import { instantiateTemplate, useTemplates } from "../api/templates";
 import type { Template } from "../api/templates";
 import { errorMessage } from "../../../lib/api";

@@ -1,4 +1,4 @@
-import type { ColumnStats, TableStats } from "../api/runs";
+import type { ColumnStats, TableStats } from "../../../api/runs";
 
 function num(v: number | string | boolean | undefined): string {
   if (v === undefined) return "—";

@@ -4,7 +4,7 @@ import { Background, BackgroundVariant, ReactFlow, ReactFlowProvider } from "@xy
 import type { Edge, Node } from "@xyflow/react";
 import { fetchComparison } from "../api/compare";
 import type { Comparison, ComparedRun } from "../api/compare";
-import { outputFileUrl } from "../api/runs";
+import { outputFileUrl } from "../../../api/runs";
 import { errorMessage } from "../../../lib/api";
 import { useThemeStore } from "../../../lib/theme";
 import { formatDuration } from "../lib/time";

@@ -1,7 +1,7 @@
 import { useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { ReactNode, RefObject, UIEvent } from "react";
 import { useStepLog } from "../hooks/useStepLog";
-import { logDownloadUrl } from "../api/runs";
+import { logDownloadUrl } from "../../../api/runs";
 
 const LINE_HEIGHT = 18;
 const VIEW_HEIGHT = 380;

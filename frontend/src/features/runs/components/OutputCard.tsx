@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
-import { fetchPreview, outputFileUrl, outputZipUrl } from "../api/runs";
-import type { OutputPreview, StepOutput } from "../api/runs";
+import { fetchPreview, outputFileUrl, outputZipUrl } from "../../../api/runs";
+import type { OutputPreview, StepOutput } from "../../../api/runs";
 import { errorMessage } from "../../../lib/api";
 import { formatBytes } from "../lib/time";
 import { ColumnStatsView } from "./ColumnStats";

@@ -1,8 +1,8 @@
 import { Background, BackgroundVariant, Controls, ReactFlow } from "@xyflow/react";
 import type { NodeMouseHandler, NodeTypes } from "@xyflow/react";
-import { useCanvasStore } from "../../designer/store/canvasStore";
+import { useCanvasStore } from "../../../canvas/canvasStore";
 import { useThemeStore } from "../../../lib/theme";
-import type { CanvasEdge, CanvasNode } from "../../../lib/document";
+import type { CanvasEdge, CanvasNode } from "../../../canvas/document";
 import { RunNode } from "./RunNode";
 
 const nodeTypes: NodeTypes = { component: RunNode };

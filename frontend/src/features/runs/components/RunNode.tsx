@@ -1,8 +1,8 @@
 import { memo } from "react";
 import type { NodeProps } from "@xyflow/react";
 import { Link } from "react-router-dom";
-import { NodeCard } from "../../designer/components/ComponentNode";
-import type { CanvasNode } from "../../../lib/document";
+import { NodeCard } from "../../../canvas/NodeCard";
+import type { CanvasNode } from "../../../canvas/document";
 import { useRunStatusStore } from "../store/runStatusStore";
 import { nodeStatus } from "../store/runView";
 import type { StepView } from "../store/runView";

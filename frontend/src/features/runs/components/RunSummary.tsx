@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { Link } from "react-router-dom";
-import { updateRunLabel } from "../api/runs";
-import type { Run } from "../api/runs";
+import { updateRunLabel } from "../../../api/runs";
+import type { Run } from "../../../api/runs";
 import { useRunStatusStore } from "../store/runStatusStore";
 import { isTerminal } from "../store/runView";
 import { useNow } from "../hooks/useNow";

@@ -6,7 +6,7 @@ import { LogView } from "./LogView";
 import { OutputCard } from "./OutputCard";
 import { formatDuration, span } from "../lib/time";
 import { hidePath, statusLabel } from "../lib/labels";
-import { useCanvasStore } from "../../designer/store/canvasStore";
+import { useCanvasStore } from "../../../canvas/canvasStore";
 
 type Tab = "log" | "details" | "outputs";
 

@@ -1,6 +1,6 @@
 /** A step's log read over HTTP in whole-line chunks: the end first, then live appends, earlier parts on demand. */
 import { useCallback, useEffect, useRef, useState } from "react";
-import { fetchLogChunk } from "../api/runs";
+import { fetchLogChunk } from "../../../api/runs";
 import { errorMessage } from "../../../lib/api";
 
 export interface StepLog {

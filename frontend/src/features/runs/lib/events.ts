@@ -3,8 +3,9 @@
  * (designer/engine/events.py: run.status, step.status, step.log, step.output).
  */
 
-export type RunStatus = "NotStarted" | "Queued" | "Running" | "Completed" | "Failed" | "Canceled";
-export type StepStatus = RunStatus | "Skipped";
+import type { RunStatus, StepStatus } from "../../../lib/types";
+
+export type { RunStatus, StepStatus };
 
 export interface RunStatusPayload {
   status: RunStatus;

@@ -1,11 +1,11 @@
 /** Run status by node id, separate from the canvas store; fed by hooks (socket, fetches). */
 import { create } from "zustand";
-import type { Run, RunLabel } from "../api/runs";
+import type { Run, RunLabel } from "../../../api/runs";
 import type { RunEvent } from "../lib/events";
 import { applyEvents, EMPTY_VIEW, fromSnapshot, mergeDetails, nodeStatus } from "./runView";
 import type { NodeStatus, RunView } from "./runView";
 
-export type { Run, RunStep } from "../api/runs";
+export type { Run, RunStep } from "../../../api/runs";
 export type Connection = "idle" | "connecting" | "live" | "reconnecting" | "refused";
 
 interface RunStatusState extends RunView {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { applyEvents, fromSnapshot, mergeDetails, nodeStatus } from "./runView";
-import type { Run, RunStep } from "../api/runs";
+import type { Run, RunStep } from "../../../api/runs";
 import type { RunEvent } from "../lib/events";
 import { parseFrame, parseRunEvent, RUN_EVENT_TYPES } from "../lib/events";
 

@@ -1,5 +1,5 @@
 /** The run page's state as a pure reducer: an HTTP snapshot, then socket events on top. */
-import type { Run, RunStep, StepOutput } from "../api/runs";
+import type { Run, RunStep, StepOutput } from "../../../api/runs";
 import type { RunEvent, RunStatus, StepStatus } from "../lib/events";
 
 export type NodeStatus = StepStatus | "Reused";
