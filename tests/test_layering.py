@@ -143,12 +143,7 @@ BELOW_EVERYTHING = {"designer.env"}  # typed env helpers, read by settings
 # Known upward imports, each with why it is still there (remove the entry when fixed).
 ALLOWED_UPWARD: dict[tuple[str, str], str] = {}
 # Imports that close a known cycle, each with why it is still there.
-ALLOWED_CYCLE_EDGES = {
-    (
-        "designer.engine.runtime",
-        "designer.engine.zygote_runtime",
-    ): "the warm-start (zygote) hook is being written in these two files right now",
-}
+ALLOWED_CYCLE_EDGES: dict[tuple[str, str], str] = {}
 
 
 def module_name(path: Path, root: Path = ROOT) -> str:

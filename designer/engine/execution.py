@@ -59,6 +59,7 @@ class Outcome:
     error: str = ""
     exit_code: int | None = None
     outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    start: dict[str, Any] = field(default_factory=dict)  # StepRun.start
 
 
 def worker_id() -> str:
@@ -269,7 +270,7 @@ def _execute(
     finally:
         monitor.stop()
     outcome = _outcome(step, spec, store, outputs, result, timeout)
-    return _with_mlflow(step, store, outcome, mlflow_dir)
+    return replace(_with_mlflow(step, store, outcome, mlflow_dir), start=result.start)
 
 
 def _with_mlflow(
@@ -412,6 +413,7 @@ def _finish(step: StepRun, outcome: Outcome) -> None:
             exit_code=outcome.exit_code,
             error=outcome.error,
             outputs=outcome.outputs,
+            start=outcome.start,
         )
         if not done:
             return  # Taken away (reaped or canceled): whoever did that advances the run.

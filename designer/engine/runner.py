@@ -22,9 +22,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from designer.engine.steplog import LineSplitter, LogSink
 
@@ -60,7 +61,8 @@ class StepResult:
 
     `exit_code` is the process's exit status, negative when a signal killed it (-15 for
     SIGTERM, -9 for SIGKILL). Times are wall-clock UTC; `duration` is measured with a
-    monotonic clock.
+    monotonic clock. `start`: how its process started, filled by the step runtime
+    (`{"kind": "warm" | "cold", "latency_ms": ...}`, see `designer.engine.zygote.Launch`).
     """
 
     exit_code: int
@@ -74,6 +76,7 @@ class StepResult:
     ended_at: datetime
     duration: float
     pid: int
+    start: dict[str, Any] = field(default_factory=dict)
 
     @property
     def succeeded(self) -> bool:

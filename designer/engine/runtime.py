@@ -48,6 +48,7 @@ from designer.engine.sandbox import (
     identity,
     sandbox_probe,
 )
+from designer.engine.zygote import Launch
 from designer.engine.zygote_runtime import warm_or_cold
 from designer.environments.prepared import PreparedEnvironment
 
@@ -166,6 +167,13 @@ def step_run(
     status = sandbox_status()
     if not status.available and not unsandboxed_ok():
         raise SandboxUnavailable(f"the step sandbox cannot start: {status.reason}")
+    spawned: list[float] = []
+
+    def started(pid: int) -> None:
+        spawned.append(time.monotonic())  # The start latency ends here for a cold start.
+        if on_start is not None:
+            on_start(pid)
+
     supervise: dict[str, Any] = {
         "work_dir": dirs.work,
         "home": dirs.home,
@@ -174,7 +182,7 @@ def step_run(
         "timeout": timeout,
         "should_cancel": should_cancel,
         "on_line": on_line,
-        "on_start": on_start,
+        "on_start": started,
         "log_cap": log_cap,
         "kill_grace": kill_grace,
     }
@@ -189,20 +197,25 @@ def step_run(
         )
         if not status.available:
             notes.append(f"WARNING: this step runs WITHOUT the sandbox ({status.reason})")
-            return run_step(script, notes=notes, env=env, **supervise)
+            result = run_step(script, notes=notes, env=env, **supervise)
+            start = Launch(None, "cold start").record(dispatched, spawned[0])
+            return dataclasses.replace(result, start=start)
         with _UIDS.take(step_identity()) as who:
-            warm, start = warm_or_cold(
-                command, dirs=dirs, who=who, policy=policy, limits=chosen,
-                environment=environment, inputs=inputs, dispatched=dispatched,
+            launch = warm_or_cold(
+                command, dirs=dirs, who=who, base=step_identity(), policy=policy,
+                limits=chosen, environment=environment, keep=_environment_paths(environment),
+                etc_dir=_etc_dir, inputs=inputs, dispatched=dispatched,
             )  # fmt: skip
-            launcher = warm or _launcher(dirs, who, policy, environment, inputs)
-            notes.append(start)
+            launcher = launch.argv or _launcher(dirs, who, policy, environment, inputs)
+            notes.append(launch.note)
             _hand_over(dirs, who)
             try:
-                return run_step(script, launcher=launcher, notes=notes, env=env, **supervise)
+                result = run_step(script, launcher=launcher, notes=notes, env=env, **supervise)
             finally:
+                start = launch.record(dispatched, spawned[0] if spawned else None)
                 if who.privileged:  # Its port folders are taken back by `ingest_output`.
                     os.chown(dirs.outputs, os.geteuid(), os.getegid())
+            return dataclasses.replace(result, start=start)
 
 
 def _launcher(

@@ -13,7 +13,9 @@ sandbox); anything this module cannot start warm starts cold, as before.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -28,6 +30,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from designer.engine.sandbox import Identity, Limits, Mounts, _os_binds, _step_binds
 
@@ -335,10 +338,46 @@ class WarmStep:
     modules: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Launch:
+    """How one step starts: a warm launcher argv (None: the cold sandbox) and its log note."""
+
+    argv: list[str] | None
+    note: str
+    report: Path | None = None  # Where the warm client writes the step's start latency.
+
+    def record(self, dispatched: float, spawned: float | None) -> dict[str, Any]:
+        """The step's `start` field; removes the client's report.
+
+        dispatched: time.monotonic() when the runtime got the step. spawned: when its
+        process (bwrap or the warm client) was spawned, None if it never was.
+        """
+        if self.argv is None:
+            start: dict[str, Any] = {"kind": "cold", "latency_ms": _ms(dispatched, spawned)}
+            reason = self.note.removeprefix("cold start").removeprefix(": ")
+            return {**start, "reason": reason} if reason else start
+        latency = None
+        if self.report is not None:
+            # Missing when the zygote never started the step (its log says why).
+            with contextlib.suppress(OSError, ValueError):
+                latency = round(float(self.report.read_text()), 1)
+            self.report.unlink(missing_ok=True)
+        if latency is None:
+            return {"kind": "warm", "latency_ms": None, "reason": "the zygote did not start it"}
+        return {"kind": "warm", "latency_ms": latency}
+
+
+def _ms(since: float, moment: float | None) -> float | None:
+    return None if moment is None else round((moment - since) * 1000, 1)
+
+
+_REPORTS = itertools.count(1)
+
+
 def warm_launcher(
     step: WarmStep, *, runtime_dir: Path, bwrap: str, limits: ZygoteLimits, dispatched: float
-) -> tuple[list[str] | None, str]:
-    """The launcher argv of a warm start and its log note, or (None, why it starts cold).
+) -> Launch:
+    """The launch of a warm start, or a cold one saying why.
 
     step: the step's paths, identity and limits. runtime_dir: where zygote sockets live.
     bwrap: the bubblewrap binary. limits: the zygote bounds. dispatched: time.monotonic()
@@ -346,12 +385,14 @@ def warm_launcher(
     """
     parsed = python_command(step.command)
     if parsed is None:
-        return None, "cold start: the command is not `python file.py ...` or `python -m ...`"
+        return Launch(
+            None, "cold start: the command is not `python file.py ...` or `python -m ...`"
+        )
     if not step.who.privileged:
-        return None, "cold start: warm starts need a server running as root"
+        return Launch(None, "cold start: warm starts need a server running as root")
     binds = sorted({*step.read_only, *step.read_write}, key=lambda p: len(p.parts))
     if any(top_folder(p) in _OFF_LIMITS or p == Path("/") for p in binds):
-        return None, "cold start: a folder of the step lies in a system folder"
+        return Launch(None, "cold start: a folder of the step lies in a system folder")
     tops = {top_folder(p) for p in [*binds, *step.keep, runtime_dir]} - {"/tmp"}
     key = ZygoteKey(
         python=str(step.python),
@@ -365,12 +406,14 @@ def warm_launcher(
         zygote = ZYGOTES.get(key, runtime_dir=runtime_dir, bwrap=bwrap, limits=limits)
     except OSError as exc:
         logger.warning("warm start unavailable: %s", exc)
-        return None, f"cold start: no zygote ({exc})"
+        return Launch(None, f"cold start: no zygote ({exc})")
     kind, target, args = parsed
     ZYGOTES.launches += 1
+    report = runtime_dir / f"start-{os.getpid()}-{next(_REPORTS)}"
     spec = {
         "socket": str(zygote.socket),
         "dispatched": dispatched,
+        "report": str(report),
         "mounts": [[str(p), p not in step.read_write] for p in binds] + [[str(step.etc_dir), True]],
         "targets": [str(p) for p in binds] + ["/etc"],
         "step": {
@@ -387,7 +430,5 @@ def warm_launcher(
         },
     }
     argv = [sys.executable, "-I", "-S", str(CLIENT), json.dumps(spec)]
-    return (
-        argv,
-        f"warm start: forked from zygote {key.digest()} ({len(step.modules)} modules preloaded)",
-    )
+    note = f"warm start: forked from zygote {key.digest()} ({len(step.modules)} modules preloaded)"
+    return Launch(argv, note, report)

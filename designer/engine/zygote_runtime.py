@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from django.conf import settings
 
 from designer.engine.artifacts import StepDirs
 from designer.engine.sandbox import Identity, Limits, PoolPolicy
-from designer.engine.zygote import WarmStep, preload_modules, site_packages, warm_launcher
+from designer.engine.zygote import Launch, WarmStep, preload_modules, site_packages, warm_launcher
 from designer.environments.prepared import PreparedEnvironment
 
 
@@ -19,38 +19,39 @@ def warm_or_cold(
     *,
     dirs: StepDirs,
     who: Identity,
+    base: Identity,
     policy: PoolPolicy,
     limits: Limits,
     environment: PreparedEnvironment | None,
+    keep: tuple[Path, ...],
+    etc_dir: Callable[[Identity, bool], Path],
     inputs: Sequence[Path],
     dispatched: float,
-) -> tuple[list[str] | None, str]:
-    """The warm launcher of a step and the log note, or (None, "cold start ...").
+) -> Launch:
+    """The warm launch of a step, or a cold one saying why.
 
     command: the rendered command (without the limits prefix). dirs, who, policy, limits,
-    environment, inputs: as the cold sandbox gets them. dispatched: time.monotonic() when
-    the runtime got the step.
+    environment, inputs: as the cold sandbox gets them. base: the configured step identity
+    (the zygote's /etc is made for it). keep: the environment's read-only paths. etc_dir:
+    the runtime's generated /etc for an identity and network setting. dispatched:
+    time.monotonic() when the runtime got the step.
     """
-    from designer.engine import runtime  # Imported here: runtime imports this module.
-
     if not settings.WARM_START_POOLS.get(policy.name, settings.WARM_STARTS):
-        return None, "cold start"
+        return Launch(None, "cold start")
     if policy.devices:
-        return None, "cold start: pools with devices start cold"
-    keep = runtime._environment_paths(environment)
+        return Launch(None, "cold start: pools with devices start cold")
     root = environment.root if environment is not None else Path(sys.prefix)
     override = settings.ZYGOTE_PRELOAD.get(environment.hash if environment else "server")
     if override is None:
         override = settings.ZYGOTE_PRELOAD.get("default")
     modules = preload_modules(site_packages(root), override)
     python = environment.python if environment is not None else Path(sys.executable)
-    base = runtime.step_identity()
     step = WarmStep(
         command=command,
         python=python,
         keep=keep,
-        etc_dir=runtime._etc_dir(who, policy.network),
-        zygote_etc_dir=runtime._etc_dir(base, policy.network),
+        etc_dir=etc_dir(who, policy.network),
+        zygote_etc_dir=etc_dir(base, policy.network),
         network=policy.network,
         read_only=(dirs.work, *inputs),
         read_write=(dirs.outputs, dirs.home, dirs.tmp),
