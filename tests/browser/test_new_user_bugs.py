@@ -268,3 +268,11 @@ def test_people_see_words_not_raw_enums_ids_or_server_paths(
     expect(details).to_contain_text("output table of make")
     assert str(server.home) not in details.inner_text()
     assert not re.search(r"(^|\s)/[\w.-]+/", details.inner_text()), "an absolute path is shown"
+    # How the step's process started, as the API records it ("Warm start · 24 ms"), or nothing.
+    start = next(s["start"] for s in run["steps"] if s["node"] == "consume")
+    if start is None:
+        expect(details.get_by_test_id("step-start")).to_have_count(0)
+    else:
+        shown = details.get_by_test_id("step-start")
+        expect(shown).to_have_attribute("data-kind", start["kind"])
+        expect(shown).to_contain_text(re.compile(rf"^{start['kind'].title()} start · \d"))

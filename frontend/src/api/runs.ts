@@ -10,6 +10,14 @@ export interface StepOutput {
   file_count?: number;
 }
 
+/** How a step's process started: from a warm pool or cold, and how long that took. */
+export interface StepStart {
+  kind: "warm" | "cold";
+  latency_ms: number;
+  /** why it started cold (or warm), when the engine says */
+  reason?: string;
+}
+
 export interface RunStep {
   id: number;
   node: string;
@@ -32,6 +40,8 @@ export interface RunStep {
   reason: string;
   outputs: Record<string, StepOutput>;
   has_log: boolean;
+  /** null until the step's process has started (and for a reused step) */
+  start: StepStart | null;
 }
 
 export interface Run {

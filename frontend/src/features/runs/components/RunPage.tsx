@@ -103,7 +103,8 @@ function CompareWith({ run, onClose }: { run: Run; onClose: () => void }) {
   );
 }
 
-function RunHeader({ id }: { id: string }) {
+/** `ready`: the run's pipeline version is on the canvas store (its inputs feed "Rerun with new inputs"). */
+function RunHeader({ id, ready }: { id: string; ready: boolean }) {
   const run = useRunStatusStore((s) => s.run);
   const connection = useRunStatusStore((s) => s.connection);
   const navigate = useNavigate();
@@ -156,7 +157,7 @@ function RunHeader({ id }: { id: string }) {
         </button>
         <button className="btn" onClick={() => setAsk("compare")} data-testid="btn-compare-with">Compare with…</button>
         <Link className="btn" to={editUrl} data-testid="btn-edit-resubmit" title="Open this run's version in the designer, its inputs filled in">Edit and resubmit</Link>
-        <button className="btn" disabled={busy} onClick={() => setAsk("inputs")} data-testid="btn-rerun-inputs">Rerun with new inputs</button>
+        <button className="btn" disabled={busy || !ready} onClick={() => setAsk("inputs")} data-testid="btn-rerun-inputs">Rerun with new inputs</button>
         <button className="btn btn-primary" disabled={busy} onClick={() => setAsk("rerun")} data-testid="btn-rerun">Rerun</button>
       </div>
       {(ask === "cancel" || ask === "rerun") && (
@@ -198,7 +199,7 @@ export function RunPage() {
   }
   return (
     <div className="page run-page">
-      <RunHeader id={id} />
+      <RunHeader id={id} ready={ready} />
       {!ready ? (
         <div className="page-loading">Loading run…</div>
       ) : (

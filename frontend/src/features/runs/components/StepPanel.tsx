@@ -4,6 +4,7 @@ import { useRunStatusStore } from "../store/runStatusStore";
 import { nodeStatus } from "../store/runView";
 import { LogView } from "./LogView";
 import { OutputCard } from "./OutputCard";
+import { StepStartFact } from "./StepStart";
 import { formatDuration, span } from "../lib/time";
 import { hidePath, statusLabel } from "../lib/labels";
 import { useCanvasStore } from "../../../canvas/canvasStore";
@@ -67,6 +68,7 @@ export function StepPanel({ runId, node, onClose }: { runId: string; node: strin
         <div className="step-details">
           <dl>
             <dt>Duration</dt><dd>{formatDuration(span(step.started_at, step.ended_at, Date.now()))}</dd>
+            <StepStartFact start={step.start} />
             <dt>Why</dt>
             <dd>
               {step.reason || "—"}

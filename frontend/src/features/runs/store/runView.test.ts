@@ -8,7 +8,7 @@ function step(node: string, extra: Partial<RunStep> = {}): RunStep {
   return {
     id: 1, node, component: "t_echo@1", status: "NotStarted", attempt: 1, queue: "cpu", worker: "",
     queued_at: null, started_at: null, ended_at: null, exit_code: null, error: "", params: {}, inputs: {},
-    cache_key: "", reused: false, reused_from: null, reason: "", outputs: {}, has_log: false, ...extra,
+    cache_key: "", reused: false, reused_from: null, reason: "", outputs: {}, has_log: false, start: null, ...extra,
   };
 }
 
@@ -100,6 +100,19 @@ describe("the run view reducer", () => {
     ]);
     view = applyEvents(view, [stepStatus(5, "a", "Queued", { attempt: 2 })]);
     expect(view.steps.a).toMatchObject({ status: "Queued", attempt: 2, logTick: 0, started_at: null });
+  });
+
+  it("takes how a step started from a fresh snapshot, and forgets it when the step is retried", () => {
+    const warm = { kind: "warm" as const, latency_ms: 24 };
+    let view = applyEvents(fromSnapshot(run()), [stepStatus(3, "a", "Running")]);
+    expect(view.steps.a?.start).toBeNull();
+    view = mergeDetails(view, run({ steps: [step("a", { status: "Running", start: warm }), step("b")] }));
+    expect(view.steps.a?.start).toEqual(warm);
+    view = applyEvents(view, [stepStatus(4, "a", "Queued", { attempt: 2 })]);
+    expect(view.steps.a?.start).toBeNull();
+    // A snapshot of the first attempt, read after the retry, does not bring its start back.
+    view = mergeDetails(view, run({ steps: [step("a", { status: "Running", start: warm }), step("b")] }));
+    expect(view.steps.a?.start).toBeNull();
   });
 });
 

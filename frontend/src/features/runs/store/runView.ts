@@ -35,7 +35,7 @@ function emptyStep(node: string): StepView {
     id: 0, node, component: null, status: "NotStarted", attempt: 1, queue: "", worker: "",
     queued_at: null, started_at: null, ended_at: null, exit_code: null, error: "", params: {},
     inputs: {}, cache_key: "", reused: false, reused_from: null, reason: "", outputs: {},
-    has_log: false, logTick: 0,
+    has_log: false, start: null, logTick: 0,
   };
 }
 
@@ -135,7 +135,10 @@ function stepStatus(step: StepView, p: Extract<RunEvent, { type: "step.status" }
     next.queued_at = at;
     next.started_at = null;
     next.ended_at = null;
-    if (retried) next.logTick = 0;
+    if (retried) {
+      next.logTick = 0;
+      next.start = null; // the new attempt's process has not started yet
+    }
   }
   if (p.status === "Running") next.started_at = at;
   else next.preparing = false;
@@ -144,7 +147,7 @@ function stepStatus(step: StepView, p: Extract<RunEvent, { type: "step.status" }
   return next;
 }
 
-/** Take the slow-changing step facts (parameters, inputs, cache key, reuse origin) from a fresh snapshot. */
+/** Take the slow-changing step facts (parameters, inputs, cache key, reuse origin, start) from a fresh snapshot. */
 export function mergeDetails(view: RunView, run: Run): RunView {
   const steps = { ...view.steps };
   for (const fresh of run.steps ?? []) {
@@ -157,6 +160,8 @@ export function mergeDetails(view: RunView, run: Run): RunView {
       inputs: fresh.inputs,
       cache_key: fresh.cache_key,
       queue: fresh.queue,
+      // a snapshot taken before a retry still has the previous attempt's start
+      start: fresh.attempt === current.attempt ? (fresh.start ?? null) : current.start,
       reused_from_run: fresh.reused_from === current.reused_from ? fresh.reused_from_run : current.reused_from_run,
       outputs: { ...fresh.outputs, ...current.outputs },
     };
