@@ -34,7 +34,7 @@ lint: install frontend/node_modules/.package-lock.json
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	cd frontend && npm run typecheck && npm run lint
+	cd frontend && npm run typecheck && npm run lint  # eslint (with the lint zones), then prettier --check
 
 pytest: install frontend
 	cd frontend && npm test

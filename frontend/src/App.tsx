@@ -12,9 +12,18 @@ import { EnvironmentDetailPage } from "./features/environments/components/Enviro
 import { preloadable } from "./lib/preloadable";
 
 // The canvas (React Flow, dagre) is the heavy part: load it only on designer pages.
-const designer = preloadable(() => import("./features/designer/components/DesignerPage"), (m) => m.DesignerPage);
-const run = preloadable(() => import("./features/runs/components/RunPage"), (m) => m.RunPage);
-const compare = preloadable(() => import("./features/runs/components/ComparePage"), (m) => m.ComparePage);
+const designer = preloadable(
+  () => import("./features/designer/components/DesignerPage"),
+  (m) => m.DesignerPage,
+);
+const run = preloadable(
+  () => import("./features/runs/components/RunPage"),
+  (m) => m.RunPage,
+);
+const compare = preloadable(
+  () => import("./features/runs/components/ComparePage"),
+  (m) => m.ComparePage,
+);
 const DesignerPage = designer.Component;
 const ComparePage = compare.Component;
 const RunPage = run.Component;
@@ -31,7 +40,13 @@ export function preloadRoute(pathname: string): void {
 }
 
 function NotFound() {
-  return <div className="page"><div className="card empty"><h2>Page not found</h2></div></div>;
+  return (
+    <div className="page">
+      <div className="card empty">
+        <h2>Page not found</h2>
+      </div>
+    </div>
+  );
 }
 
 const router = createBrowserRouter([

@@ -17,10 +17,7 @@ export const fetchComponent = (name: string, signal?: AbortSignal) =>
   apiFetch<ComponentDetail>(`/api/components/${encodeURIComponent(name)}/`, { signal });
 
 export const fetchComponentVersion = (name: string, version: string, signal?: AbortSignal) =>
-  apiFetch<ComponentSpec>(
-    `/api/components/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}/`,
-    { signal },
-  );
+  apiFetch<ComponentSpec>(`/api/components/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}/`, { signal });
 
 /** Specs for "name@version" refs; a ref that fails to load is left out. */
 export async function fetchSpecs(refs: Iterable<string>): Promise<ComponentSpec[]> {
@@ -33,12 +30,10 @@ export async function fetchSpecs(refs: Iterable<string>): Promise<ComponentSpec[
   return specs.filter((s): s is ComponentSpec => s !== null);
 }
 
-export const useComponents = (q: ComponentQuery) =>
-  useQuery(JSON.stringify(q), (signal) => listComponents(q, signal));
+export const useComponents = (q: ComponentQuery) => useQuery(JSON.stringify(q), (signal) => listComponents(q, signal));
 
 /** Every component for the palette, in one request. */
-export const usePaletteComponents = () =>
-  useQuery("palette", (signal) => listComponents({ page_size: 500 }, signal));
+export const usePaletteComponents = () => useQuery("palette", (signal) => listComponents({ page_size: 500 }, signal));
 
 export const useComponent = (name: string) => useQuery(`c:${name}`, (signal) => fetchComponent(name, signal));
 

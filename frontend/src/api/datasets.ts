@@ -22,10 +22,7 @@ export interface UploadProgress {
  * POST /api/datasets/ (multipart field `file`). XMLHttpRequest rather than fetch because
  * only XHR reports upload progress; session cookie and CSRF header as in apiFetch.
  */
-export function uploadDataset(
-  file: File,
-  opts: { onProgress?: (p: UploadProgress) => void; signal?: AbortSignal } = {},
-): Promise<Dataset> {
+export function uploadDataset(file: File, opts: { onProgress?: (p: UploadProgress) => void; signal?: AbortSignal } = {}): Promise<Dataset> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", "/api/datasets/");
@@ -64,7 +61,12 @@ function errorFrom(status: number, data: unknown): ApiError {
   const err = (data ?? {}) as { code?: string; message?: string; detail?: string; details?: unknown };
   // A proxy's 413 has no JSON body: still say what happened.
   const fallback = status === 413 ? "The file is too large for the server." : `Upload failed (${status})`;
-  return new ApiError(status, err.code ?? (status === 413 ? "too_large" : `http_${status}`), err.message ?? err.detail ?? fallback, err.details ?? data);
+  return new ApiError(
+    status,
+    err.code ?? (status === 413 ? "too_large" : `http_${status}`),
+    err.message ?? err.detail ?? fallback,
+    err.details ?? data,
+  );
 }
 
 export type UploadState =
@@ -128,8 +130,7 @@ export interface DatasetDetail extends DatasetRow {
   preview: DatasetPreview;
 }
 
-export const useDatasetRows = () =>
-  useQuery("datasets", (signal) => apiFetch<{ results: DatasetRow[] }>("/api/datasets/", { signal }));
+export const useDatasetRows = () => useQuery("datasets", (signal) => apiFetch<{ results: DatasetRow[] }>("/api/datasets/", { signal }));
 
 export const useDatasetDetail = (id: number | null) =>
   useQuery(id === null ? null : `dataset:${id}`, (signal) => apiFetch<DatasetDetail>(`/api/datasets/${id}/`, { signal }));

@@ -40,8 +40,7 @@ export const listVersions = (id: string, signal?: AbortSignal) =>
     Array.isArray(r) ? r : r.results,
   );
 
-export const fetchVersion = (id: string, n: number, signal?: AbortSignal) =>
-  apiFetch<PipelineVersion>(`${base(id)}versions/${n}/`, { signal });
+export const fetchVersion = (id: string, n: number, signal?: AbortSignal) => apiFetch<PipelineVersion>(`${base(id)}versions/${n}/`, { signal });
 
 export const clonePipeline = (id: string | number, body: { name: string; version?: number }) =>
   apiFetch<PipelineDetail>(`${base(id)}clone/`, { method: "POST", body });

@@ -73,8 +73,7 @@ export interface RunLabel {
   tags: Record<string, string>;
 }
 
-export const updateRunLabel = (id: string | number, body: Partial<RunLabel>) =>
-  apiFetch<RunLabel>(`${base(id)}label/`, { method: "PATCH", body });
+export const updateRunLabel = (id: string | number, body: Partial<RunLabel>) => apiFetch<RunLabel>(`${base(id)}label/`, { method: "PATCH", body });
 
 export interface SubmitRun {
   pipeline: string | number;
@@ -96,8 +95,7 @@ export interface RunQuery {
   page?: number;
 }
 
-export const listRuns = (q: RunQuery, signal?: AbortSignal) =>
-  apiFetch<Paginated<Run>>(`/api/runs/${qs({ ...q })}`, { signal });
+export const listRuns = (q: RunQuery, signal?: AbortSignal) => apiFetch<Paginated<Run>>(`/api/runs/${qs({ ...q })}`, { signal });
 
 export const cancelRun = (id: string | number) => apiFetch<Run>(`${base(id)}cancel/`, { method: "POST", body: {} });
 
@@ -166,5 +164,4 @@ export const fetchPreview = (id: string | number, node: string, port: string, si
 export const outputFileUrl = (id: string | number, node: string, port: string, path: string, inline = false) =>
   `${stepBase(id, node)}outputs/${encodeURIComponent(port)}/download/${qs({ path, inline: inline ? 1 : undefined })}`;
 
-export const outputZipUrl = (id: string | number, node: string, port: string) =>
-  `${stepBase(id, node)}outputs/${encodeURIComponent(port)}/`;
+export const outputZipUrl = (id: string | number, node: string, port: string) => `${stepBase(id, node)}outputs/${encodeURIComponent(port)}/`;

@@ -22,9 +22,7 @@ export function portsOf(spec: ComponentSpec) {
   if (!p) {
     const all = Object.entries(spec.inputs ?? {});
     p = {
-      inputs: all
-        .filter(([, s]) => !isPrimitiveType(s.type))
-        .map(([name, s]) => ({ name, type: s.type, optional: !!s.optional })),
+      inputs: all.filter(([, s]) => !isPrimitiveType(s.type)).map(([name, s]) => ({ name, type: s.type, optional: !!s.optional })),
       outputs: Object.entries(spec.outputs ?? {}).map(([name, s]) => ({ name, type: s.type, optional: false })),
       params: all.filter(([, s]) => isPrimitiveType(s.type)).length,
     };
@@ -66,13 +64,23 @@ export function NodeCard({ id, data, selected, footer, dimmed }: NodeCardProps) 
       data-testid={`node-${id}`}
     >
       <div className="cnode-head">
-        <div className="cnode-title" title={title}>{title}</div>
-        <div className="cnode-sub">
-          <span className="cnode-ref" title={doc.component}>{name}</span>
-          <span className="cnode-ver">v{version}</span>
-          <span className={`cnode-compute${doc.compute ? " explicit" : ""}`} title="Compute pool">{doc.compute ?? defaultCompute ?? "default"}</span>
+        <div className="cnode-title" title={title}>
+          {title}
         </div>
-        {errors.length > 0 && <span className="cnode-errbadge" title={errors.map((e) => e.message).join("\n")}>{errors.length}</span>}
+        <div className="cnode-sub">
+          <span className="cnode-ref" title={doc.component}>
+            {name}
+          </span>
+          <span className="cnode-ver">v{version}</span>
+          <span className={`cnode-compute${doc.compute ? " explicit" : ""}`} title="Compute pool">
+            {doc.compute ?? defaultCompute ?? "default"}
+          </span>
+        </div>
+        {errors.length > 0 && (
+          <span className="cnode-errbadge" title={errors.map((e) => e.message).join("\n")}>
+            {errors.length}
+          </span>
+        )}
       </div>
       {ports && (
         <div className="cnode-ports">
@@ -82,7 +90,10 @@ export function NodeCard({ id, data, selected, footer, dimmed }: NodeCardProps) 
             return (
               <div className="cnode-row" key={i}>
                 {inp ? (
-                  <div className={`cnode-port in${badPorts.has(inp.name) ? " bad" : ""}${dimmed?.has(`in:${inp.name}`) ? " dimmed" : ""}`} title={`${inp.name}: ${inp.type}${inp.optional ? " (optional)" : ""}`}>
+                  <div
+                    className={`cnode-port in${badPorts.has(inp.name) ? " bad" : ""}${dimmed?.has(`in:${inp.name}`) ? " dimmed" : ""}`}
+                    title={`${inp.name}: ${inp.type}${inp.optional ? " (optional)" : ""}`}
+                  >
                     <Handle
                       type="target"
                       position={Position.Left}
@@ -91,11 +102,19 @@ export function NodeCard({ id, data, selected, footer, dimmed }: NodeCardProps) 
                       style={{ ["--type" as string]: typeColor(inp.type) }}
                       data-testid={`handle-${id}-in-${inp.name}`}
                     />
-                    <span className="cnode-label">{inp.name}{inp.optional && <i className="opt">?</i>}</span>
+                    <span className="cnode-label">
+                      {inp.name}
+                      {inp.optional && <i className="opt">?</i>}
+                    </span>
                   </div>
-                ) : <span />}
+                ) : (
+                  <span />
+                )}
                 {out ? (
-                  <div className={`cnode-port out${badPorts.has(out.name) ? " bad" : ""}${dimmed?.has(`out:${out.name}`) ? " dimmed" : ""}`} title={`${out.name}: ${out.type}`}>
+                  <div
+                    className={`cnode-port out${badPorts.has(out.name) ? " bad" : ""}${dimmed?.has(`out:${out.name}`) ? " dimmed" : ""}`}
+                    title={`${out.name}: ${out.type}`}
+                  >
                     <span className="cnode-label">{out.name}</span>
                     <Handle
                       type="source"
@@ -106,7 +125,9 @@ export function NodeCard({ id, data, selected, footer, dimmed }: NodeCardProps) 
                       data-testid={`handle-${id}-out-${out.name}`}
                     />
                   </div>
-                ) : <span />}
+                ) : (
+                  <span />
+                )}
               </div>
             );
           })}
@@ -130,4 +151,3 @@ function catColor(category: string): string {
   for (let i = 0; i < category.length; i++) h = (h * 31 + category.charCodeAt(i)) | 0;
   return CATEGORY_COLORS[Math.abs(h) % CATEGORY_COLORS.length] ?? "#6366f1";
 }
-

@@ -4,7 +4,13 @@ import { INLINE_DOCUMENTS } from "../lib/fixtures";
 import type { ComponentSpec } from "../lib/types";
 
 const spec = (name: string, inputs: ComponentSpec["inputs"], outputs: ComponentSpec["outputs"]): ComponentSpec => ({
-  name, version: "1", display_name: name, description: "", tags: {}, inputs, outputs,
+  name,
+  version: "1",
+  display_name: name,
+  description: "",
+  tags: {},
+  inputs,
+  outputs,
 });
 const SPECS = [
   spec("load_data", {}, { output_data: { type: "uri_folder" } }),
@@ -74,10 +80,16 @@ describe("canvas store", () => {
     const a = store().addNode(SPECS[0]!, { x: 0, y: 0 })!;
     const b = store().addNode(SPECS[1]!, { x: 0, y: 0 })!;
     const r = store().addNode(SPECS[2]!, { x: 0, y: 0 })!;
-    expect(store().connect({ source: a, sourceHandle: "output_data", target: r, targetHandle: "f" })).toMatchObject({ ok: false, code: "incompatible_types" });
+    expect(store().connect({ source: a, sourceHandle: "output_data", target: r, targetHandle: "f" })).toMatchObject({
+      ok: false,
+      code: "incompatible_types",
+    });
     expect(store().connect({ source: a, sourceHandle: "output_data", target: b, targetHandle: "data" }).ok).toBe(true);
     const a2 = store().addNode(SPECS[0]!, { x: 0, y: 0 })!;
-    expect(store().connect({ source: a2, sourceHandle: "output_data", target: b, targetHandle: "data" })).toMatchObject({ ok: false, code: "input_taken" });
+    expect(store().connect({ source: a2, sourceHandle: "output_data", target: b, targetHandle: "data" })).toMatchObject({
+      ok: false,
+      code: "input_taken",
+    });
     expect(store().edges).toHaveLength(1);
   });
 

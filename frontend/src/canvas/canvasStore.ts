@@ -16,14 +16,7 @@ import { estimateNodeGeometry, NODE_WIDTH } from "./nodeGeometry";
 import { freeOffset } from "./placement";
 import type { Rect } from "./placement";
 import { isBinding } from "../lib/types";
-import type {
-  ComponentSpec,
-  DocumentMeta,
-  PipelineDocument,
-  PipelineInput,
-  PipelineNode,
-  ValidationError,
-} from "../lib/types";
+import type { ComponentSpec, DocumentMeta, PipelineDocument, PipelineInput, PipelineNode, ValidationError } from "../lib/types";
 
 export const HISTORY_LIMIT = 100;
 
@@ -131,9 +124,7 @@ function nodeRect(n: CanvasNode, specs: Record<string, ComponentSpec>): Rect {
 /** Ports of a node whose value or binding changed. */
 function changedPorts(before: PipelineNode, after: PipelineNode): Set<string> {
   const ports = new Set([...Object.keys(before.inputs), ...Object.keys(after.inputs)]);
-  return new Set(
-    [...ports].filter((p) => JSON.stringify(before.inputs[p]) !== JSON.stringify(after.inputs[p])),
-  );
+  return new Set([...ports].filter((p) => JSON.stringify(before.inputs[p]) !== JSON.stringify(after.inputs[p])));
 }
 
 /** Loaded nodes get their expected size and handles, so that off-screen ones need no mount. */
@@ -161,9 +152,7 @@ export const useCanvasStore = create<CanvasState>()((set, get) => {
     const s = get();
     if (s.readOnly) return;
     const coalesce = coalesceKey !== undefined && coalesceKey === s.lastCoalesce;
-    const past = coalesce
-      ? s.past
-      : [...s.past, { meta: s.meta, nodes: s.nodes, edges: s.edges, rev: s.rev }].slice(-HISTORY_LIMIT);
+    const past = coalesce ? s.past : [...s.past, { meta: s.meta, nodes: s.nodes, edges: s.edges, rev: s.rev }].slice(-HISTORY_LIMIT);
     const revSeq = s.revSeq + 1;
     set({ ...patch, past, future: [], rev: revSeq, revSeq, lastCoalesce: coalesceKey ?? null });
   }
@@ -195,7 +184,11 @@ export const useCanvasStore = create<CanvasState>()((set, get) => {
   }
 
   function selectedIds(): Set<string> {
-    return new Set(get().nodes.filter((n) => n.selected).map((n) => n.id));
+    return new Set(
+      get()
+        .nodes.filter((n) => n.selected)
+        .map((n) => n.id),
+    );
   }
 
   return {
@@ -292,9 +285,7 @@ export const useCanvasStore = create<CanvasState>()((set, get) => {
       const targetPort = c.targetHandle ?? "";
       const sourceSpec = source ? s.specs[source.data.doc.component] : undefined;
       const targetSpec = target ? s.specs[target.data.doc.component] : undefined;
-      const taken =
-        s.edges.some((e) => e.target === c.target && e.targetHandle === targetPort) ||
-        isBinding(target?.data.doc.inputs[targetPort]);
+      const taken = s.edges.some((e) => e.target === c.target && e.targetHandle === targetPort) || isBinding(target?.data.doc.inputs[targetPort]);
       return checkConnection({
         sourceNode: c.source,
         sourcePort,
@@ -450,9 +441,7 @@ export const useCanvasStore = create<CanvasState>()((set, get) => {
       input.optional = spec?.optional ?? false;
       input.description = spec?.description ?? "";
       const nodes = s.nodes.map((n) =>
-        n.id === nodeId
-          ? { ...n, data: { doc: { ...n.data.doc, inputs: { ...n.data.doc.inputs, [port]: { pipeline_input: name } } } } }
-          : n,
+        n.id === nodeId ? { ...n, data: { doc: { ...n.data.doc, inputs: { ...n.data.doc.inputs, [port]: { pipeline_input: name } } } } } : n,
       );
       commit({ meta: { ...s.meta, inputs: { ...s.meta.inputs, [name]: input } }, nodes });
       return name;

@@ -30,7 +30,15 @@ export function estimateNodeGeometry(spec: ComponentSpec): NodeGeometry {
   const rowTop = (i: number) => HEAD + PORTS_PAD + i * ROW + (ROW - HANDLE) / 2;
   const handles: NodeHandle[] = [
     ...ports.map((id, i) => ({ id, type: "target" as const, position: Position.Left, x: -HANDLE / 2, y: rowTop(i), width: HANDLE, height: HANDLE })),
-    ...outputs.map((id, i) => ({ id, type: "source" as const, position: Position.Right, x: NODE_WIDTH - HANDLE / 2, y: rowTop(i), width: HANDLE, height: HANDLE })),
+    ...outputs.map((id, i) => ({
+      id,
+      type: "source" as const,
+      position: Position.Right,
+      x: NODE_WIDTH - HANDLE / 2,
+      y: rowTop(i),
+      width: HANDLE,
+      height: HANDLE,
+    })),
   ];
   return { width: NODE_WIDTH, height: HEAD + 2 * PORTS_PAD + rows * ROW + FOOT, handles };
 }

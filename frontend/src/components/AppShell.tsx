@@ -51,7 +51,9 @@ export function AppShell({ me }: { me: Me | null }) {
                 <span className="avatar">{me.username.slice(0, 1).toUpperCase()}</span>
                 {me.username}
               </span>
-              <button className="btn btn-ghost btn-sm" onClick={onLogout}>Log out</button>
+              <button className="btn btn-ghost btn-sm" onClick={onLogout}>
+                Log out
+              </button>
             </>
           )}
         </div>

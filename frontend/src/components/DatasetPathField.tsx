@@ -28,7 +28,18 @@ interface DatasetPathFieldProps {
  * A data reference text box with "Upload file…" (fills it with the upload's reference) and
  * "Browse datastores…" (picks a file or folder of a granted datastore). Never a server path.
  */
-export function DatasetPathField({ name, value, onChange, placeholder, disabled, invalid, testId, compact, dataType, onUploadingChange }: DatasetPathFieldProps) {
+export function DatasetPathField({
+  name,
+  value,
+  onChange,
+  placeholder,
+  disabled,
+  invalid,
+  testId,
+  compact,
+  dataType,
+  onUploadingChange,
+}: DatasetPathFieldProps) {
   const box = useRef<HTMLDivElement>(null);
   const { state, start, cancel } = useDatasetUpload(useCallback((dataset: Dataset) => onChange(dataset.reference), [onChange]));
   const [browsing, setBrowsing] = useState(false);
@@ -52,27 +63,54 @@ export function DatasetPathField({ name, value, onChange, placeholder, disabled,
   return (
     <div className={`dataset-field${compact ? " is-compact" : ""}`}>
       <div className="dataset-field-row" ref={box}>
-        <TypedInput type="string" value={value} placeholder={placeholder ?? "azureml://datastores/…, or upload a file"} disabled={disabled}
-          invalid={invalid || state.phase === "error"} testId={testId} onChange={onChange} />
+        <TypedInput
+          type="string"
+          value={value}
+          placeholder={placeholder ?? "azureml://datastores/…, or upload a file"}
+          disabled={disabled}
+          invalid={invalid || state.phase === "error"}
+          testId={testId}
+          onChange={onChange}
+        />
         <label className={`btn${compact ? " btn-sm" : ""} dataset-upload${disabled ? " is-disabled" : ""}`} title="Upload a file from this computer">
           <Icon name="upload" size={13} />
           <span className={compact ? "visually-hidden" : undefined}>Upload file…</span>
-          <input type="file" className="visually-hidden" disabled={disabled} data-testid={`upload-${name}`} aria-label={`Upload a file for ${name}`}
+          <input
+            type="file"
+            className="visually-hidden"
+            disabled={disabled}
+            data-testid={`upload-${name}`}
+            aria-label={`Upload a file for ${name}`}
             onChange={(e) => {
               const file = e.target.files?.[0];
               e.target.value = ""; // picking the same file again still uploads it
               if (file) start(file);
-            }} />
+            }}
+          />
         </label>
-        <button type="button" className={`btn${compact ? " btn-sm" : ""} dataset-browse`} disabled={disabled} data-testid={`browse-${name}`}
-          title="Choose a file from a datastore" aria-expanded={browsing} onClick={() => setBrowsing((b) => !b)}>
+        <button
+          type="button"
+          className={`btn${compact ? " btn-sm" : ""} dataset-browse`}
+          disabled={disabled}
+          data-testid={`browse-${name}`}
+          title="Choose a file from a datastore"
+          aria-expanded={browsing}
+          onClick={() => setBrowsing((b) => !b)}
+        >
           <Icon name="search" size={13} />
           <span className={compact ? "visually-hidden" : undefined}>Datastore…</span>
         </button>
       </div>
       {browsing && (
-        <DatastorePicker name={name} want={dataType === "uri_file" ? "file" : dataType === "uri_folder" ? "dir" : "any"} onClose={() => setBrowsing(false)}
-          onPick={(reference) => { onChange(reference); setBrowsing(false); }} />
+        <DatastorePicker
+          name={name}
+          want={dataType === "uri_file" ? "file" : dataType === "uri_folder" ? "dir" : "any"}
+          onClose={() => setBrowsing(false)}
+          onPick={(reference) => {
+            onChange(reference);
+            setBrowsing(false);
+          }}
+        />
       )}
       <UploadStatus name={name} state={state} value={value} onCancel={cancel} />
     </div>
@@ -89,14 +127,18 @@ function UploadStatus({ name, state, value, onCancel }: { name: string; state: U
         <span className="dataset-status-text">
           Uploading <b>{state.name}</b> · {formatBytes(state.loaded)} of {formatBytes(state.total)}
         </span>
-        <button type="button" className="link-btn" onClick={onCancel}>Cancel</button>
+        <button type="button" className="link-btn" onClick={onCancel}>
+          Cancel
+        </button>
       </div>
     );
   }
   if (state.phase === "error") {
     return (
       <div className="dataset-status is-error" data-testid={testId} data-phase="error" role="alert">
-        <span className="dataset-status-text">Could not upload <b>{state.name}</b>: {state.message}</span>
+        <span className="dataset-status-text">
+          Could not upload <b>{state.name}</b>: {state.message}
+        </span>
       </div>
     );
   }
@@ -105,7 +147,9 @@ function UploadStatus({ name, state, value, onCancel }: { name: string; state: U
     return (
       <div className="dataset-status is-done" data-testid={testId} data-phase="done" aria-live="polite" title={state.dataset.reference}>
         <Icon name="check" size={13} />
-        <span className="dataset-status-text"><b>{state.dataset.name}</b> · {formatBytes(state.dataset.size)} uploaded</span>
+        <span className="dataset-status-text">
+          <b>{state.dataset.name}</b> · {formatBytes(state.dataset.size)} uploaded
+        </span>
       </div>
     );
   }
@@ -114,7 +158,9 @@ function UploadStatus({ name, state, value, onCancel }: { name: string; state: U
     return (
       <div className="dataset-status" data-testid={testId} data-phase="stored" title={String(value)}>
         <Icon name="file" size={13} />
-        <span className="dataset-status-text">Uploaded dataset <b>{stored}</b></span>
+        <span className="dataset-status-text">
+          Uploaded dataset <b>{stored}</b>
+        </span>
       </div>
     );
   }
@@ -123,7 +169,9 @@ function UploadStatus({ name, state, value, onCancel }: { name: string; state: U
     return (
       <div className="dataset-status" data-testid={testId} data-phase="datastore" title={String(value)}>
         <Icon name="file" size={13} />
-        <span className="dataset-status-text">Datastore <b>{inStore.datastore}</b> · {inStore.path}</span>
+        <span className="dataset-status-text">
+          Datastore <b>{inStore.datastore}</b> · {inStore.path}
+        </span>
       </div>
     );
   }

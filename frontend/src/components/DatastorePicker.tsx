@@ -29,40 +29,71 @@ export function DatastorePicker({ name, want, onPick, onClose }: DatastorePicker
   return (
     <div className="datastore-picker" data-testid={`datastore-picker-${name}`} role="group" aria-label={`Choose ${name} from a datastore`}>
       <div className="datastore-picker-head">
-        <select aria-label="Datastore" data-testid={`datastore-select-${name}`} value={store ?? ""}
-          onChange={(e) => { setStore(e.target.value || null); setPath(""); }}>
+        <select
+          aria-label="Datastore"
+          data-testid={`datastore-select-${name}`}
+          value={store ?? ""}
+          onChange={(e) => {
+            setStore(e.target.value || null);
+            setPath("");
+          }}
+        >
           <option value="">{stores.loading ? "Loading datastores…" : "Choose a datastore"}</option>
           {(stores.data ?? []).map((d) => (
-            <option key={d.name} value={d.name}>{d.name === "uploads" ? "uploads (your uploaded files)" : d.name}</option>
+            <option key={d.name} value={d.name}>
+              {d.name === "uploads" ? "uploads (your uploaded files)" : d.name}
+            </option>
           ))}
         </select>
         <button type="button" className="btn btn-sm" onClick={onClose} aria-label="Close the datastore picker">
           <Icon name="x" size={13} />
         </button>
       </div>
-      {stores.error ? <div className="dataset-status is-error" role="alert">{errorMessage(stores.error)}</div> : null}
+      {stores.error ? (
+        <div className="dataset-status is-error" role="alert">
+          {errorMessage(stores.error)}
+        </div>
+      ) : null}
       {store !== null && (
         <>
           <div className="datastore-crumbs">
-            <button type="button" className="link-btn" onClick={() => setPath("")}>{store}</button>
+            <button type="button" className="link-btn" onClick={() => setPath("")}>
+              {store}
+            </button>
             {crumbs.map((part, i) => (
               <span key={i}>
                 {" / "}
-                <button type="button" className="link-btn" onClick={() => setPath(crumbs.slice(0, i + 1).join("/"))}>{part}</button>
+                <button type="button" className="link-btn" onClick={() => setPath(crumbs.slice(0, i + 1).join("/"))}>
+                  {part}
+                </button>
               </span>
             ))}
             {want !== "file" && path && store !== "uploads" && (
-              <button type="button" className="btn btn-sm" data-testid={`datastore-use-folder-${name}`}
-                onClick={() => onPick(`azureml://datastores/${store}/paths/${path}`)}>Use this folder</button>
+              <button
+                type="button"
+                className="btn btn-sm"
+                data-testid={`datastore-use-folder-${name}`}
+                onClick={() => onPick(`azureml://datastores/${store}/paths/${path}`)}
+              >
+                Use this folder
+              </button>
             )}
           </div>
-          {folder.error ? <div className="dataset-status is-error" role="alert">{errorMessage(folder.error)}</div> : null}
+          {folder.error ? (
+            <div className="dataset-status is-error" role="alert">
+              {errorMessage(folder.error)}
+            </div>
+          ) : null}
           <ul className="datastore-entries">
             {(folder.data?.entries ?? []).map((entry) => (
               <li key={entry.path}>
-                <button type="button" className="datastore-entry" data-testid={`datastore-entry-${name}-${entry.path}`}
+                <button
+                  type="button"
+                  className="datastore-entry"
+                  data-testid={`datastore-entry-${name}-${entry.path}`}
                   disabled={(want === "dir" && entry.kind === "file") || (want === "file" && entry.kind === "dir" && store === "uploads")}
-                  onClick={() => open(entry)}>
+                  onClick={() => open(entry)}
+                >
                   <Icon name={entry.kind === "dir" ? "layout" : "file"} size={13} />
                   <span className="datastore-entry-name">{entry.name}</span>
                   {entry.kind === "file" && <span className="muted">{formatBytes(entry.size)}</span>}

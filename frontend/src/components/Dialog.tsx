@@ -31,7 +31,9 @@ export function Dialog({ title, onClose, children, footer, width = 440, testId }
     >
       <header className="dialog-header">
         <h2>{title}</h2>
-        <button className="icon-btn" onClick={onClose} aria-label="Close">×</button>
+        <button className="icon-btn" onClick={onClose} aria-label="Close">
+          ×
+        </button>
       </header>
       <div className="dialog-body">{children}</div>
       {footer && <footer className="dialog-footer">{footer}</footer>}

@@ -18,7 +18,9 @@ export function RequireAuth() {
         <div className="empty">
           <h2>Cannot reach the server</h2>
           <p>{error instanceof Error ? error.message : String(error)}</p>
-          <button className="btn" onClick={() => window.location.reload()}>Retry</button>
+          <button className="btn" onClick={() => window.location.reload()}>
+            Retry
+          </button>
         </div>
       </div>
     );

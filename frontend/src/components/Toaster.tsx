@@ -10,9 +10,13 @@ const ToastItem = memo(function ToastItem({ t }: { t: Toast }) {
   }, [t.id, t.kind, dismiss]);
   return (
     <div className={`toast toast-${t.kind}`} role={t.kind === "error" ? "alert" : "status"} data-testid="toast">
-      <span className="toast-icon" aria-hidden>{t.kind === "error" ? "!" : t.kind === "success" ? "✓" : "i"}</span>
+      <span className="toast-icon" aria-hidden>
+        {t.kind === "error" ? "!" : t.kind === "success" ? "✓" : "i"}
+      </span>
       <span className="toast-msg">{t.message}</span>
-      <button className="toast-close" onClick={() => dismiss(t.id)} aria-label="Dismiss">×</button>
+      <button className="toast-close" onClick={() => dismiss(t.id)} aria-label="Dismiss">
+        ×
+      </button>
     </div>
   );
 });

@@ -39,14 +39,21 @@ export function TypedInput({ type, value, placeholder, enumValues, min, max, dis
 
   if (enumValues && enumValues.length) {
     return (
-      <select className={invalid ? "invalid" : undefined} value={showValue(value)} disabled={disabled} data-testid={testId}
+      <select
+        className={invalid ? "invalid" : undefined}
+        value={showValue(value)}
+        disabled={disabled}
+        data-testid={testId}
         onChange={(e) => {
           const picked = enumValues.find((x) => showValue(x) === e.target.value);
           onChange(e.target.value === "" ? undefined : picked);
-        }}>
+        }}
+      >
         <option value="">{placeholder ? `default (${placeholder})` : "—"}</option>
         {enumValues.map((x) => (
-          <option key={showValue(x)} value={showValue(x)}>{showValue(x) === "\t" ? "tab" : showValue(x)}</option>
+          <option key={showValue(x)} value={showValue(x)}>
+            {showValue(x) === "\t" ? "tab" : showValue(x)}
+          </option>
         ))}
       </select>
     );
@@ -55,9 +62,19 @@ export function TypedInput({ type, value, placeholder, enumValues, min, max, dis
     const effective = value === undefined ? placeholder === "true" : value === true;
     return (
       <label className={`toggle${value === undefined ? " is-default" : ""}`}>
-        <input type="checkbox" role="switch" checked={effective} disabled={disabled} data-testid={testId} onChange={(e) => onChange(e.target.checked)} />
+        <input
+          type="checkbox"
+          role="switch"
+          checked={effective}
+          disabled={disabled}
+          data-testid={testId}
+          onChange={(e) => onChange(e.target.checked)}
+        />
         <span className="toggle-track" />
-        <span className="small muted">{effective ? "true" : "false"}{value === undefined && placeholder ? " (default)" : ""}</span>
+        <span className="small muted">
+          {effective ? "true" : "false"}
+          {value === undefined && placeholder ? " (default)" : ""}
+        </span>
       </label>
     );
   }

@@ -36,9 +36,7 @@ describe("connection rule", () => {
   ];
 
   it.each(allowed)("allows %s -> %s", (s, t) => expect(q(s, t)).toEqual({ ok: true }));
-  it.each(refused)("refuses %s -> %s as incompatible", (s, t) =>
-    expect(q(s, t)).toMatchObject({ ok: false, code: "incompatible_types" }),
-  );
+  it.each(refused)("refuses %s -> %s as incompatible", (s, t) => expect(q(s, t)).toMatchObject({ ok: false, code: "incompatible_types" }));
   it.each(["string", "integer", "number", "boolean"])("refuses any edge into a %s parameter", (t) =>
     expect(q("uri_folder", t)).toMatchObject({ ok: false, code: "primitive_port" }),
   );
@@ -52,23 +50,36 @@ describe("connection rule", () => {
   it("refuses unknown ports and self loops", () => {
     expect(q("uri_folder", undefined as unknown as string)).toMatchObject({ ok: false, code: "unknown_port" });
     const self = checkConnection({
-      sourceNode: "a", sourcePort: "o", sourceType: "uri_folder",
-      targetNode: "a", targetPort: "i", targetType: "uri_folder", targetTaken: false,
+      sourceNode: "a",
+      sourcePort: "o",
+      sourceType: "uri_folder",
+      targetNode: "a",
+      targetPort: "i",
+      targetType: "uri_folder",
+      targetTaken: false,
     });
     expect(self).toMatchObject({ ok: false, code: "self_loop" });
   });
 
   it("uses the table it is given instead of the built-in one", () => {
     const r = checkConnection({
-      sourceNode: "a", sourcePort: "o", sourceType: "uri_file",
-      targetNode: "b", targetPort: "i", targetType: "uri_folder", targetTaken: false,
+      sourceNode: "a",
+      sourcePort: "o",
+      sourceType: "uri_file",
+      targetNode: "b",
+      targetPort: "i",
+      targetType: "uri_folder",
+      targetTaken: false,
       compatibility: { ...DEFAULT_COMPATIBILITY, uri_file: ["uri_file", "uri_folder"] },
     });
     expect(r).toEqual({ ok: true });
   });
 
   it("detects cycles", () => {
-    const edges = [{ source: "a", target: "b" }, { source: "b", target: "c" }];
+    const edges = [
+      { source: "a", target: "b" },
+      { source: "b", target: "c" },
+    ];
     expect(wouldCreateCycle(edges, "c", "a")).toBe(true);
     expect(wouldCreateCycle(edges, "a", "c")).toBe(false);
   });

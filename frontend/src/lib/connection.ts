@@ -28,13 +28,7 @@ export function isDataType(type: string | undefined): boolean {
   return type !== undefined && DATA_TYPES.has(type);
 }
 
-export type ConnectionRefusal =
-  | "unknown_port"
-  | "primitive_port"
-  | "incompatible_types"
-  | "input_taken"
-  | "self_loop"
-  | "cycle";
+export type ConnectionRefusal = "unknown_port" | "primitive_port" | "incompatible_types" | "input_taken" | "self_loop" | "cycle";
 
 export type ConnectionCheck = { ok: true } | { ok: false; code: ConnectionRefusal; reason: string };
 
@@ -86,11 +80,7 @@ export function checkConnection(q: ConnectionQuery): ConnectionCheck {
 }
 
 /** True when an edge source -> target would close a cycle: target already reaches source. */
-export function wouldCreateCycle(
-  edges: readonly { source: string; target: string }[],
-  source: string,
-  target: string,
-): boolean {
+export function wouldCreateCycle(edges: readonly { source: string; target: string }[], source: string, target: string): boolean {
   if (source === target) return true;
   const out = new Map<string, string[]>();
   for (const e of edges) {

@@ -1,15 +1,6 @@
 /** Shapes shared with the Django API. Field names match the server one to one. */
 
-export type PortType =
-  | "uri_folder"
-  | "uri_file"
-  | "mltable"
-  | "mlflow_model"
-  | "custom_model"
-  | "string"
-  | "integer"
-  | "number"
-  | "boolean";
+export type PortType = "uri_folder" | "uri_file" | "mltable" | "mlflow_model" | "custom_model" | "string" | "integer" | "number" | "boolean";
 
 export type Primitive = string | number | boolean | null;
 

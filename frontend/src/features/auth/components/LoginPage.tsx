@@ -35,7 +35,9 @@ export function LoginPage() {
 
   return (
     <div className="login-page">
-      <div className="login-theme"><ThemeToggle /></div>
+      <div className="login-theme">
+        <ThemeToggle />
+      </div>
       <form className="login-card" onSubmit={submit}>
         <Logo />
         <h1>Sign in</h1>
@@ -46,9 +48,20 @@ export function LoginPage() {
         </label>
         <label className="field">
           <span>Password</span>
-          <input name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+          <input
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            required
+          />
         </label>
-        {error && <div className="form-error" role="alert">{error}</div>}
+        {error && (
+          <div className="form-error" role="alert">
+            {error}
+          </div>
+        )}
         <button className="btn btn-primary btn-block" type="submit" disabled={busy} data-testid="btn-login">
           {busy ? "Signing in…" : "Sign in"}
         </button>

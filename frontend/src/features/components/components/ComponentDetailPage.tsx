@@ -21,7 +21,9 @@ export function ComponentDetailPage() {
 
   return (
     <div className="page">
-      <div className="crumbs"><Link to="/components">Components</Link> / {name}</div>
+      <div className="crumbs">
+        <Link to="/components">Components</Link> / {name}
+      </div>
       {detail.error ? <div className="form-error">{errorMessage(detail.error)}</div> : null}
       <div className="page-header">
         <div>
@@ -29,12 +31,15 @@ export function ComponentDetailPage() {
           <p className="muted">{detail.data?.description}</p>
           {detail.data && (
             <p className="small" data-testid="component-owner" title={ownerTitle(detail.data.owner)}>
-              Owner: <span className={`owner-chip${detail.data.owner?.kind === "system" ? " owner-system" : ""}`}>{ownerLabel(detail.data.owner)}</span>
+              Owner:{" "}
+              <span className={`owner-chip${detail.data.owner?.kind === "system" ? " owner-system" : ""}`}>{ownerLabel(detail.data.owner)}</span>
             </p>
           )}
           <div className="chips">
             {Object.entries(detail.data?.tags ?? {}).map(([k, v]) => (
-              <span key={k} className="badge badge-soft">{k}: {v}</span>
+              <span key={k} className="badge badge-soft">
+                {k}: {v}
+              </span>
             ))}
           </div>
         </div>
@@ -58,7 +63,9 @@ export function ComponentDetailPage() {
                       <button className={`version-item${v.version === version ? " active" : ""}`} onClick={() => setPicked(v.version)}>
                         <span className="strong">{anonymous ? v.version : `v${v.version}`}</span>
                         <span className="muted small">{formatDate(v.created_at)}</span>
-                        <code className="muted small ellipsis" title={v.digest}>{v.digest?.slice(0, 16)}</code>
+                        <code className="muted small ellipsis" title={v.digest}>
+                          {v.digest?.slice(0, 16)}
+                        </code>
                       </button>
                     </li>
                   ))}
@@ -69,22 +76,48 @@ export function ComponentDetailPage() {
         </aside>
         <section className="card">
           <div className="tabs">
-            <button className={tab === "ports" ? "active" : ""} onClick={() => setTab("ports")}>Inputs &amp; outputs</button>
-            <button className={tab === "yaml" ? "active" : ""} onClick={() => setTab("yaml")}>YAML</button>
+            <button className={tab === "ports" ? "active" : ""} onClick={() => setTab("ports")}>
+              Inputs &amp; outputs
+            </button>
+            <button className={tab === "yaml" ? "active" : ""} onClick={() => setTab("yaml")}>
+              YAML
+            </button>
           </div>
           {spec.error ? <div className="form-error">{errorMessage(spec.error)}</div> : null}
           {s && tab === "ports" && (
             <>
               <h3 className="card-title">Inputs</h3>
               <table className="table compact">
-                <thead><tr><th>Name</th><th>Type</th><th>Default</th><th>Range / values</th><th>Description</th></tr></thead>
+                <thead>
+                  <tr>
+                    <th>Name</th>
+                    <th>Type</th>
+                    <th>Default</th>
+                    <th>Range / values</th>
+                    <th>Description</th>
+                  </tr>
+                </thead>
                 <tbody>
                   {Object.entries(s.inputs).map(([port, p]) => (
                     <tr key={port}>
-                      <td><code>{port}</code>{!p.optional && p.default == null && <span className="required" title="required">*</span>}{p.optional && <span className="muted small"> optional</span>}</td>
-                      <td><span className="type-pill" style={{ ["--type" as string]: typeColor(p.type) }}>{p.type}</span></td>
+                      <td>
+                        <code>{port}</code>
+                        {!p.optional && p.default == null && (
+                          <span className="required" title="required">
+                            *
+                          </span>
+                        )}
+                        {p.optional && <span className="muted small"> optional</span>}
+                      </td>
+                      <td>
+                        <span className="type-pill" style={{ ["--type" as string]: typeColor(p.type) }}>
+                          {p.type}
+                        </span>
+                      </td>
                       <td>{fmt(p.default)}</td>
-                      <td className="muted">{p.enum ? p.enum.map(fmt).join(", ") : p.min != null || p.max != null ? `${fmt(p.min) || "−∞"} … ${fmt(p.max) || "∞"}` : ""}</td>
+                      <td className="muted">
+                        {p.enum ? p.enum.map(fmt).join(", ") : p.min != null || p.max != null ? `${fmt(p.min) || "−∞"} … ${fmt(p.max) || "∞"}` : ""}
+                      </td>
                       <td className="muted">{p.description}</td>
                     </tr>
                   ))}
@@ -92,19 +125,38 @@ export function ComponentDetailPage() {
               </table>
               <h3 className="card-title">Outputs</h3>
               <table className="table compact">
-                <thead><tr><th>Name</th><th>Type</th><th>Description</th></tr></thead>
+                <thead>
+                  <tr>
+                    <th>Name</th>
+                    <th>Type</th>
+                    <th>Description</th>
+                  </tr>
+                </thead>
                 <tbody>
                   {Object.entries(s.outputs).map(([port, p]) => (
                     <tr key={port}>
-                      <td><code>{port}</code></td>
-                      <td><span className="type-pill" style={{ ["--type" as string]: typeColor(p.type) }}>{p.type}</span></td>
+                      <td>
+                        <code>{port}</code>
+                      </td>
+                      <td>
+                        <span className="type-pill" style={{ ["--type" as string]: typeColor(p.type) }}>
+                          {p.type}
+                        </span>
+                      </td>
                       <td className="muted">{p.description}</td>
                     </tr>
                   ))}
                 </tbody>
               </table>
-              {s.command && (<><h3 className="card-title">Command</h3><pre className="code">{s.command}</pre></>)}
-              <p className="muted small">{s.is_deterministic === false ? "Non-deterministic: never reused from cache." : "Deterministic: results may be reused."}</p>
+              {s.command && (
+                <>
+                  <h3 className="card-title">Command</h3>
+                  <pre className="code">{s.command}</pre>
+                </>
+              )}
+              <p className="muted small">
+                {s.is_deterministic === false ? "Non-deterministic: never reused from cache." : "Deterministic: results may be reused."}
+              </p>
             </>
           )}
           {s && tab === "yaml" && <pre className="code">{s.yaml ?? ""}</pre>}

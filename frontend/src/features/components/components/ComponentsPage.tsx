@@ -39,9 +39,13 @@ export function ComponentsPage() {
       <div className="toolbar-row">
         <input className="search" type="search" placeholder="Search components" value={search} onChange={(e) => setSearch(e.target.value)} />
         <div className="chips">
-          <button className={`chip${tag === null ? " active" : ""}`} onClick={() => setTag(null)}>All</button>
+          <button className={`chip${tag === null ? " active" : ""}`} onClick={() => setTag(null)}>
+            All
+          </button>
           {tags.map((t) => (
-            <button key={t} className={`chip${tag === t ? " active" : ""}`} onClick={() => setTag(t === tag ? null : t)} data-testid="tag-chip">{tagLabel(t)}</button>
+            <button key={t} className={`chip${tag === t ? " active" : ""}`} onClick={() => setTag(t === tag ? null : t)} data-testid="tag-chip">
+              {tagLabel(t)}
+            </button>
           ))}
         </div>
       </div>
@@ -55,7 +59,11 @@ export function ComponentsPage() {
             </div>
             <div className="component-card-meta">
               <code className="muted small">{c.name}</code>
-              <span className={`owner-chip${c.owner?.kind === "system" ? " owner-system" : ""}`} data-testid="component-owner" title={ownerTitle(c.owner)}>
+              <span
+                className={`owner-chip${c.owner?.kind === "system" ? " owner-system" : ""}`}
+                data-testid="component-owner"
+                title={ownerTitle(c.owner)}
+              >
                 {ownerLabel(c.owner)}
               </span>
             </div>

@@ -58,7 +58,11 @@ interface PinView {
 
 function dataPortsOf(n: CanvasNode): ReadonlySet<string> {
   const spec = useCanvasStore.getState().specs[n.data.doc.component];
-  return new Set(Object.entries(spec?.inputs ?? {}).filter(([, p]) => !isPrimitiveType(p.type)).map(([k]) => k));
+  return new Set(
+    Object.entries(spec?.inputs ?? {})
+      .filter(([, p]) => !isPrimitiveType(p.type))
+      .map(([k]) => k),
+  );
 }
 const PRO_OPTIONS = { hideAttribution: true };
 const DELETE_KEYS = null; // handled by useDesignerShortcuts as one undo step
@@ -85,7 +89,15 @@ function menuActions(
     const count = s.nodes.filter((n) => n.selected).length;
     const what = count > 1 ? `${count} nodes` : "node";
     return [
-      { label: `Duplicate ${what}`, hint: "Ctrl+C, Ctrl+V", disabled: readOnly, run: () => { s.copy(); useCanvasStore.getState().paste(); } },
+      {
+        label: `Duplicate ${what}`,
+        hint: "Ctrl+C, Ctrl+V",
+        disabled: readOnly,
+        run: () => {
+          s.copy();
+          useCanvasStore.getState().paste();
+        },
+      },
       { label: `Copy ${what}`, hint: "Ctrl+C", run: () => s.copy() },
       { label: `Delete ${what}`, hint: "Del", danger: true, disabled: readOnly, run: () => useCanvasStore.getState().deleteSelected() },
     ];
@@ -113,10 +125,7 @@ export function Canvas() {
     void specs; // the data ports come from the specs: redraw when they arrive
     return pipelineInputGraph(pipelineInputs ?? {}, nodes, dataPortsOf);
   }, [pipelineInputs, nodes, specs]);
-  const shownNodes = useMemo<ShownNode[]>(
-    () => [...nodes, ...pins.nodes.map((n) => ({ ...n, ...pinView[n.id] }))],
-    [nodes, pins, pinView],
-  );
+  const shownNodes = useMemo<ShownNode[]>(() => [...nodes, ...pins.nodes.map((n) => ({ ...n, ...pinView[n.id] }))], [nodes, pins, pinView]);
   const shownEdges = useMemo<CanvasEdge[]>(() => [...edges, ...(pins.edges as CanvasEdge[])], [edges, pins]);
   const onNodesChange = useCallback(
     (changes: NodeChange<ShownNode>[]) => {
@@ -198,10 +207,7 @@ export function Canvas() {
     setQuick({ at: { x: e.clientX, y: e.clientY }, from: null });
   }, []);
 
-  const isValidConnection = useCallback<IsValidConnection>(
-    (c) => useCanvasStore.getState().checkConnection(toConnection(c)).ok,
-    [],
-  );
+  const isValidConnection = useCallback<IsValidConnection>((c) => useCanvasStore.getState().checkConnection(toConnection(c)).ok, []);
 
   const onConnect = useCallback((c: Connection) => {
     const verdict = useCanvasStore.getState().connect(c);

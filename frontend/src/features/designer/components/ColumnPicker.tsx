@@ -28,7 +28,12 @@ function DatasetColumnPicker({ datasetRef, ...rest }: ColumnPickerProps & { data
   const detail = useDatasetDetail(id);
   const preview = detail.data?.preview;
   const columns = preview && preview.kind === "table" ? preview.columns : [];
-  if (!columns.length) return <div className="form-help column-hint">{rows.loading || detail.loading ? "Loading columns…" : "The dataset has no table to pick columns from; type them."}</div>;
+  if (!columns.length)
+    return (
+      <div className="form-help column-hint">
+        {rows.loading || detail.loading ? "Loading columns…" : "The dataset has no table to pick columns from; type them."}
+      </div>
+    );
   return <Chips {...rest} columns={columns} />;
 }
 
@@ -39,12 +44,23 @@ function UpstreamColumnPicker({ port, pipelineId, source, multiple, value, disab
   if (loading && !data) return <div className="form-help column-hint">Loading columns…</div>;
   const columns = data?.columns ?? [];
   if (!columns.length) {
-    return <div className="form-help column-hint">Run <code>{source.node}</code> once to pick from its columns; typing works meanwhile.</div>;
+    return (
+      <div className="form-help column-hint">
+        Run <code>{source.node}</code> once to pick from its columns; typing works meanwhile.
+      </div>
+    );
   }
   return <Chips port={port} multiple={multiple} value={value} disabled={disabled} onPick={onPick} columns={columns} />;
 }
 
-function Chips({ port, multiple, value, disabled, onPick, columns }: Pick<ColumnPickerProps, "port" | "multiple" | "value" | "disabled" | "onPick"> & { columns: ColumnInfo[] }) {
+function Chips({
+  port,
+  multiple,
+  value,
+  disabled,
+  onPick,
+  columns,
+}: Pick<ColumnPickerProps, "port" | "multiple" | "value" | "disabled" | "onPick"> & { columns: ColumnInfo[] }) {
   return (
     <div className="chips column-chips" role="group" aria-label={`Columns for ${port}`} data-testid={`columns-${port}`}>
       {columns.map((c) => {

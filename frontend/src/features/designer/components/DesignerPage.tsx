@@ -43,9 +43,23 @@ function ReuseNote({ run, node }: { run: Run; node: string | null }) {
   return (
     <p>
       Inputs are filled in from <strong>run {run.id}</strong>.{" "}
-      {node && (upstream.length
-        ? <>Its completed steps upstream of <code>{node}</code> ({upstream.map((n, i) => <span key={n}>{i ? ", " : ""}<code>{n}</code></span>)}) are reused, not run again, as long as they are unchanged.</>
-        : <>Nothing upstream of <code>{node}</code> completed in that run, so every step runs.</>)}
+      {node &&
+        (upstream.length ? (
+          <>
+            Its completed steps upstream of <code>{node}</code> (
+            {upstream.map((n, i) => (
+              <span key={n}>
+                {i ? ", " : ""}
+                <code>{n}</code>
+              </span>
+            ))}
+            ) are reused, not run again, as long as they are unchanged.
+          </>
+        ) : (
+          <>
+            Nothing upstream of <code>{node}</code> completed in that run, so every step runs.
+          </>
+        ))}
     </p>
   );
 }
@@ -88,7 +102,10 @@ function DesignerInner() {
   useEffect(() => {
     let cancelled = false;
     setLoad({ status: "loading" });
-    fetchMeta().then((m) => useCanvasStore.getState().setCompatibility(m.compatibility), () => undefined);
+    fetchMeta().then(
+      (m) => useCanvasStore.getState().setCompatibility(m.compatibility),
+      () => undefined,
+    );
     (async () => {
       if (!pipelineId) {
         useCanvasStore.getState().load(emptyDocument(), {});
@@ -258,29 +275,64 @@ function DesignerInner() {
 
   if (load.status === "error") {
     return (
-      <div className="page"><div className="card empty"><h2>Cannot open this pipeline</h2><p>{load.message}</p>
-        <button className="btn" onClick={() => navigate("/pipelines")}>Back to pipelines</button></div></div>
+      <div className="page">
+        <div className="card empty">
+          <h2>Cannot open this pipeline</h2>
+          <p>{load.message}</p>
+          <button className="btn" onClick={() => navigate("/pipelines")}>
+            Back to pipelines
+          </button>
+        </div>
+      </div>
     );
   }
 
   return (
     <div className="designer">
-      <DesignerToolbar pipelineId={pipelineId} latestVersion={latest} busy={busy} onSave={openSave} onValidate={validate}
-        onSubmit={() => setDialog("submit")} onClone={clone} onOpenVersion={openVersion} />
+      <DesignerToolbar
+        pipelineId={pipelineId}
+        latestVersion={latest}
+        busy={busy}
+        onSave={openSave}
+        onValidate={validate}
+        onSubmit={() => setDialog("submit")}
+        onClone={clone}
+        onOpenVersion={openVersion}
+      />
       {readOnly && (
         <div className="readonly-banner" data-testid="readonly-banner">
           Viewing version {version} (read-only).
-          <button className="btn btn-sm btn-primary" onClick={restore} disabled={busy} data-testid="btn-restore">Restore as new version</button>
-          {latest !== null && <button className="btn btn-sm" onClick={() => openVersion(latest)}>Back to latest (v{latest})</button>}
+          <button className="btn btn-sm btn-primary" onClick={restore} disabled={busy} data-testid="btn-restore">
+            Restore as new version
+          </button>
+          {latest !== null && (
+            <button className="btn btn-sm" onClick={() => openVersion(latest)}>
+              Back to latest (v{latest})
+            </button>
+          )}
         </div>
       )}
       <div className={`designer-body${panels.palette ? "" : " no-palette"}${panels.properties ? "" : " no-properties"}`}>
         {panels.palette && <Palette />}
         <div className="designer-center">
-          <button className="panel-toggle left" onClick={() => togglePanel("palette")} data-testid="toggle-palette"
-            title={panels.palette ? "Hide the components" : "Show the components"} aria-expanded={panels.palette}>{panels.palette ? "‹" : "›"}</button>
-          <button className="panel-toggle right" onClick={() => togglePanel("properties")} data-testid="toggle-properties"
-            title={panels.properties ? "Hide the properties" : "Show the properties"} aria-expanded={panels.properties}>{panels.properties ? "›" : "‹"}</button>
+          <button
+            className="panel-toggle left"
+            onClick={() => togglePanel("palette")}
+            data-testid="toggle-palette"
+            title={panels.palette ? "Hide the components" : "Show the components"}
+            aria-expanded={panels.palette}
+          >
+            {panels.palette ? "‹" : "›"}
+          </button>
+          <button
+            className="panel-toggle right"
+            onClick={() => togglePanel("properties")}
+            data-testid="toggle-properties"
+            title={panels.properties ? "Hide the properties" : "Show the properties"}
+            aria-expanded={panels.properties}
+          >
+            {panels.properties ? "›" : "‹"}
+          </button>
           {load.status === "loading" ? <div className="canvas-loading">Loading pipeline…</div> : <Canvas />}
           {showProblems && <ValidationPanel onClose={() => setShowProblems(false)} />}
         </div>
@@ -288,15 +340,33 @@ function DesignerInner() {
       </div>
       {dialog === "save" && <SaveDialog isNew={!pipelineId} busy={busy} onSave={save} onClose={() => setDialog(null)} />}
       {dialog === "submit" && (
-        <SubmitDialog inputs={useCanvasStore.getState().meta.inputs} version={version} busy={busy} onSubmit={submit} onClose={() => setDialog(null)}
-          initial={fromRun?.inputs} saveFirst={dirty} note={fromRun ? <ReuseNote run={fromRun} node={focusNode} /> : null} />
+        <SubmitDialog
+          inputs={useCanvasStore.getState().meta.inputs}
+          version={version}
+          busy={busy}
+          onSubmit={submit}
+          onClose={() => setDialog(null)}
+          initial={fromRun?.inputs}
+          saveFirst={dirty}
+          note={fromRun ? <ReuseNote run={fromRun} node={focusNode} /> : null}
+        />
       )}
       {blocker.state === "blocked" && (
-        <Dialog title="Leave without saving?" onClose={() => blocker.reset()} testId="leave-dialog"
-          footer={<>
-            <button className="btn" onClick={() => blocker.reset()}>Stay</button>
-            <button className="btn btn-danger" onClick={() => blocker.proceed()} data-testid="btn-leave">Discard changes</button>
-          </>}>
+        <Dialog
+          title="Leave without saving?"
+          onClose={() => blocker.reset()}
+          testId="leave-dialog"
+          footer={
+            <>
+              <button className="btn" onClick={() => blocker.reset()}>
+                Stay
+              </button>
+              <button className="btn btn-danger" onClick={() => blocker.proceed()} data-testid="btn-leave">
+                Discard changes
+              </button>
+            </>
+          }
+        >
           <p>This pipeline has unsaved changes. They will be lost.</p>
         </Dialog>
       )}

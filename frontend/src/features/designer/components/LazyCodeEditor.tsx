@@ -3,7 +3,10 @@ import { Suspense } from "react";
 import { preloadable } from "../../../lib/preloadable";
 import type { CodeEditorProps } from "./CodeEditor";
 
-const Editor = preloadable(() => import("./CodeEditor"), (m) => m.default);
+const Editor = preloadable(
+  () => import("./CodeEditor"),
+  (m) => m.default,
+);
 
 export function LazyCodeEditor(props: CodeEditorProps) {
   return (

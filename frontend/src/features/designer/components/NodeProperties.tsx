@@ -14,7 +14,11 @@ import { ColumnPicker } from "./ColumnPicker";
 const NO_ERRORS: ValidationError[] = [];
 
 function TypePill({ type }: { type: string }) {
-  return <span className="type-pill" style={{ ["--type" as string]: typeColor(type) }}>{type}</span>;
+  return (
+    <span className="type-pill" style={{ ["--type" as string]: typeColor(type) }}>
+      {type}
+    </span>
+  );
 }
 
 export function NodeProperties({ id, computePools }: { id: string; computePools: string[] }) {
@@ -76,7 +80,11 @@ export function NodeProperties({ id, computePools }: { id: string; computePools:
   const renderBinding = (port: string, b: string) => (
     <div className="binding">
       <Icon name="link" size={13} /> pipeline input <code>{b}</code>
-      {!readOnly && <button className="link-btn" onClick={() => unbind(port)}>unbind</button>}
+      {!readOnly && (
+        <button className="link-btn" onClick={() => unbind(port)}>
+          unbind
+        </button>
+      )}
     </div>
   );
 
@@ -88,7 +96,14 @@ export function NodeProperties({ id, computePools }: { id: string; computePools:
     return (
       <div className={`form-row${error ? " has-error" : ""}`} key={port}>
         <div className="form-label">
-          <label title={p.description}>{port}{required && <span className="required" title="required">*</span>}</label>
+          <label title={p.description}>
+            {port}
+            {required && (
+              <span className="required" title="required">
+                *
+              </span>
+            )}
+          </label>
           <TypePill type={p.type} />
         </div>
         {isBinding(cur) ? (
@@ -135,7 +150,12 @@ export function NodeProperties({ id, computePools }: { id: string; computePools:
             onPick={(v) => setInput(port, v === "" ? undefined : v)}
           />
         )}
-        {p.description && <div className="form-help">{p.description}{p.min != null || p.max != null ? ` (${p.min ?? "−∞"} … ${p.max ?? "∞"})` : ""}</div>}
+        {p.description && (
+          <div className="form-help">
+            {p.description}
+            {p.min != null || p.max != null ? ` (${p.min ?? "−∞"} … ${p.max ?? "∞"})` : ""}
+          </div>
+        )}
         {error && <div className="form-field-error">{error}</div>}
       </div>
     );
@@ -154,23 +174,52 @@ export function NodeProperties({ id, computePools }: { id: string; computePools:
       <fieldset disabled={readOnly} className="props-body">
         <section className="props-section">
           <div className="form-row">
-            <label className="form-label" htmlFor="node-display-name">Display name</label>
-            <input id="node-display-name" value={doc.display_name} data-testid="node-display-name"
-              onChange={(e) => edit((d) => ({ ...d, display_name: e.target.value }), `name:${id}`)} />
+            <label className="form-label" htmlFor="node-display-name">
+              Display name
+            </label>
+            <input
+              id="node-display-name"
+              value={doc.display_name}
+              data-testid="node-display-name"
+              onChange={(e) => edit((d) => ({ ...d, display_name: e.target.value }), `name:${id}`)}
+            />
           </div>
           <div className="form-row">
-            <label className="form-label" htmlFor="node-compute">Compute pool</label>
-            <select id="node-compute" value={doc.compute ?? ""} data-testid="node-compute"
-              onChange={(e) => edit((d) => ({ ...d, compute: e.target.value || null }))}>
+            <label className="form-label" htmlFor="node-compute">
+              Compute pool
+            </label>
+            <select
+              id="node-compute"
+              value={doc.compute ?? ""}
+              data-testid="node-compute"
+              onChange={(e) => edit((d) => ({ ...d, compute: e.target.value || null }))}
+            >
               <option value="">Pipeline default ({defaultCompute})</option>
-              {pools.map((p) => <option key={p} value={p}>{p}</option>)}
+              {pools.map((p) => (
+                <option key={p} value={p}>
+                  {p}
+                </option>
+              ))}
             </select>
           </div>
           <div className="form-row">
-            <label className="form-label" htmlFor="node-timeout">Timeout (seconds)</label>
-            <input id="node-timeout" type="number" min={1} step={1} placeholder="none"
+            <label className="form-label" htmlFor="node-timeout">
+              Timeout (seconds)
+            </label>
+            <input
+              id="node-timeout"
+              type="number"
+              min={1}
+              step={1}
+              placeholder="none"
               value={doc.settings?.timeout_seconds ?? ""}
-              onChange={(e) => edit((d) => ({ ...d, settings: { ...d.settings, timeout_seconds: e.target.value === "" ? null : Number(e.target.value) } }), `timeout:${id}`)} />
+              onChange={(e) =>
+                edit(
+                  (d) => ({ ...d, settings: { ...d.settings, timeout_seconds: e.target.value === "" ? null : Number(e.target.value) } }),
+                  `timeout:${id}`,
+                )
+              }
+            />
           </div>
         </section>
         {!spec && <div className="muted pad">Component spec not loaded.</div>}
@@ -196,17 +245,26 @@ export function NodeProperties({ id, computePools }: { id: string; computePools:
               return (
                 <div className={`form-row${error ? " has-error" : ""}`} key={port} data-testid={`param-${port}`}>
                   <div className="form-label">
-                    <label>{port}{required && <span className="required">*</span>}</label>
+                    <label>
+                      {port}
+                      {required && <span className="required">*</span>}
+                    </label>
                     <TypePill type={p.type} />
                   </div>
                   {from ? (
-                    <div className="binding"><Icon name="link" size={13} /> from <code>{from}</code></div>
+                    <div className="binding">
+                      <Icon name="link" size={13} /> from <code>{from}</code>
+                    </div>
                   ) : isBinding(cur) ? (
                     renderBinding(port, cur.pipeline_input)
                   ) : (
                     <div className="form-control-row">
                       <span className="muted small">{p.optional ? "optional, not connected" : "not connected"}</span>
-                      {!readOnly && <button className="btn btn-sm" onClick={() => promote(id, port)} data-testid={`promote-${port}`}>Promote to pipeline input</button>}
+                      {!readOnly && (
+                        <button className="btn btn-sm" onClick={() => promote(id, port)} data-testid={`promote-${port}`}>
+                          Promote to pipeline input
+                        </button>
+                      )}
                     </div>
                   )}
                   {error && <div className="form-field-error">{error}</div>}
@@ -222,11 +280,22 @@ export function NodeProperties({ id, computePools }: { id: string; computePools:
               const exposed = Object.entries(outputs).find(([, o]) => o.node === id && o.port === port);
               return (
                 <div className="form-row" key={port}>
-                  <div className="form-label"><label>{port}</label><TypePill type={p.type} /></div>
+                  <div className="form-label">
+                    <label>{port}</label>
+                    <TypePill type={p.type} />
+                  </div>
                   <label className="toggle">
                     <input type="checkbox" role="switch" checked={!!exposed} onChange={() => toggleOutput(id, port)} />
                     <span className="toggle-track" />
-                    <span className="small muted">{exposed ? <>pipeline output <code>{exposed[0]}</code></> : "pipeline output"}</span>
+                    <span className="small muted">
+                      {exposed ? (
+                        <>
+                          pipeline output <code>{exposed[0]}</code>
+                        </>
+                      ) : (
+                        "pipeline output"
+                      )}
+                    </span>
                   </label>
                 </div>
               );

@@ -38,7 +38,11 @@ const PaletteItem = memo(function PaletteItem({ c, onAdd }: { c: ComponentSummar
       <div className="palette-item-head">
         <span className="palette-name">{c.display_name || c.name}</span>
         {c.registry === "azureml" && (
-          <span className="badge badge-soft palette-registry" title={`Built-in: azureml://registries/azureml/components/${c.name}`} data-testid="palette-registry">
+          <span
+            className="badge badge-soft palette-registry"
+            title={`Built-in: azureml://registries/azureml/components/${c.name}`}
+            data-testid="palette-registry"
+          >
             azureml
           </span>
         )}
@@ -75,14 +79,25 @@ export function Palette() {
       <div className="panel-title">Components</div>
       <label className="palette-search">
         <Icon name="search" size={14} />
-        <input type="search" placeholder="Search components" title="Search by name, description or tag" value={q} onChange={(e) => setQ(e.target.value)} data-testid="palette-search" />
+        <input
+          type="search"
+          placeholder="Search components"
+          title="Search by name, description or tag"
+          value={q}
+          onChange={(e) => setQ(e.target.value)}
+          data-testid="palette-search"
+        />
       </label>
       <div className="palette-scroll">
         {loading && !data && <div className="muted pad">Loading…</div>}
         {error ? <div className="form-error pad">{errorMessage(error)}</div> : null}
         {groups.map(([cat, items]) => (
           <section key={cat} className="palette-group">
-            <button className="palette-group-title" onClick={() => setCollapsed((s) => ({ ...s, [cat]: !s[cat] }))} aria-expanded={!collapsed[cat] || !!q}>
+            <button
+              className="palette-group-title"
+              onClick={() => setCollapsed((s) => ({ ...s, [cat]: !s[cat] }))}
+              aria-expanded={!collapsed[cat] || !!q}
+            >
               <span className={`caret${collapsed[cat] && !q ? " closed" : ""}`}>▾</span>
               {cat}
               <span className="count">{items.length}</span>

@@ -30,19 +30,47 @@ function PipelineInputNodeView({ data }: NodeProps<PinNode>) {
     <div className="pin-node" style={{ ["--type" as string]: typeColor(input.type) }} data-testid={`pin-${name}`}>
       <div className="pin-head">
         <span className="pin-kind">Pipeline input</span>
-        <span className="pin-name" title={input.description || name}>{name}</span>
-        <span className="type-pill" style={{ ["--type" as string]: typeColor(input.type) }}>{input.type}</span>
+        <span className="pin-name" title={input.description || name}>
+          {name}
+        </span>
+        <span className="type-pill" style={{ ["--type" as string]: typeColor(input.type) }}>
+          {input.type}
+        </span>
       </div>
       {isDataType(input.type) ? (
         <div className="nodrag nopan nowheel pin-field">
-          <DatasetPathField name={`pin-${name}`} value={input.default ?? undefined} placeholder="no default" disabled={readOnly}
-            compact dataType={input.type} onChange={setDefault} />
+          <DatasetPathField
+            name={`pin-${name}`}
+            value={input.default ?? undefined}
+            placeholder="no default"
+            disabled={readOnly}
+            compact
+            dataType={input.type}
+            onChange={setDefault}
+          />
         </div>
       ) : (
-        <div className="pin-value small">{input.default === undefined || input.default === null ? <span className="muted">no default</span> : <code>{showValue(input.default)}</code>}</div>
+        <div className="pin-value small">
+          {input.default === undefined || input.default === null ? (
+            <span className="muted">no default</span>
+          ) : (
+            <code>{showValue(input.default)}</code>
+          )}
+        </div>
       )}
-      {params.length > 0 && <div className="pin-params muted small" title={params.join(", ")}>sets {params.join(", ")}</div>}
-      <Handle type="source" position={Position.Right} id="value" isConnectable={false} className="chandle" style={{ ["--type" as string]: typeColor(input.type) }} />
+      {params.length > 0 && (
+        <div className="pin-params muted small" title={params.join(", ")}>
+          sets {params.join(", ")}
+        </div>
+      )}
+      <Handle
+        type="source"
+        position={Position.Right}
+        id="value"
+        isConnectable={false}
+        className="chandle"
+        style={{ ["--type" as string]: typeColor(input.type) }}
+      />
     </div>
   );
 }

@@ -12,7 +12,12 @@ export function PropertiesPanel() {
       {selected ? (
         <NodeProperties key={selected} id={selected} computePools={meta.compute_pools} />
       ) : count > 1 ? (
-        <div className="props"><div className="props-head"><div className="panel-title">Selection</div><div className="muted">{count} items selected. Delete, copy (Ctrl+C) or drag them together.</div></div></div>
+        <div className="props">
+          <div className="props-head">
+            <div className="panel-title">Selection</div>
+            <div className="muted">{count} items selected. Delete, copy (Ctrl+C) or drag them together.</div>
+          </div>
+        </div>
       ) : (
         <PipelineProperties meta={meta} />
       )}

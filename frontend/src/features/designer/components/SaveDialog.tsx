@@ -1,7 +1,17 @@
 import { useState } from "react";
 import { Dialog } from "../../../components/Dialog";
 
-export function SaveDialog({ isNew, busy, onSave, onClose }: { isNew: boolean; busy: boolean; onSave: (message: string) => void; onClose: () => void }) {
+export function SaveDialog({
+  isNew,
+  busy,
+  onSave,
+  onClose,
+}: {
+  isNew: boolean;
+  busy: boolean;
+  onSave: (message: string) => void;
+  onClose: () => void;
+}) {
   const [message, setMessage] = useState("");
   return (
     <Dialog
@@ -10,14 +20,21 @@ export function SaveDialog({ isNew, busy, onSave, onClose }: { isNew: boolean; b
       testId="save-dialog"
       footer={
         <>
-          <button className="btn" onClick={onClose}>Cancel</button>
+          <button className="btn" onClick={onClose}>
+            Cancel
+          </button>
           <button className="btn btn-primary" disabled={busy} onClick={() => onSave(message)} data-testid="btn-save-confirm">
             {busy ? "Saving…" : "Save"}
           </button>
         </>
       }
     >
-      <form onSubmit={(e) => { e.preventDefault(); onSave(message); }}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          onSave(message);
+        }}
+      >
         <label className="field">
           <span>Version message</span>
           <input autoFocus value={message} placeholder="What changed?" onChange={(e) => setMessage(e.target.value)} data-testid="save-message" />

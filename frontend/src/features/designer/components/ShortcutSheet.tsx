@@ -16,13 +16,17 @@ export function ShortcutSheet({ onClose }: { onClose: () => void }) {
     <div className="shortcut-sheet" role="dialog" aria-label="Keyboard shortcuts" data-testid="shortcut-sheet">
       <div className="shortcut-head">
         <strong>Shortcuts</strong>
-        <button className="icon-btn sm" onClick={onClose} aria-label="Close">×</button>
+        <button className="icon-btn sm" onClick={onClose} aria-label="Close">
+          ×
+        </button>
       </div>
       <table>
         <tbody>
           {SHORTCUTS.map(([keys, what]) => (
             <tr key={keys}>
-              <td><kbd>{keys}</kbd></td>
+              <td>
+                <kbd>{keys}</kbd>
+              </td>
               <td>{what}</td>
             </tr>
           ))}

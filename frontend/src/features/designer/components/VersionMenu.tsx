@@ -36,12 +36,23 @@ export function VersionMenu({ pipelineId, current, onOpen }: { pipelineId: strin
           {error && <div className="form-error pad">{error}</div>}
           {!versions && !error && <div className="muted pad">Loading…</div>}
           {versions?.map((v) => (
-            <button key={v.number} role="menuitem" className={`menu-item${v.number === current ? " active" : ""}`}
-              onClick={() => { setOpen(false); onOpen(v.number); }} data-testid={`version-${v.number}`}>
+            <button
+              key={v.number}
+              role="menuitem"
+              className={`menu-item${v.number === current ? " active" : ""}`}
+              onClick={() => {
+                setOpen(false);
+                onOpen(v.number);
+              }}
+              data-testid={`version-${v.number}`}
+            >
               <span className="menu-item-main">
                 <strong>v{v.number}</strong> {v.message || <span className="muted">no message</span>}
               </span>
-              <span className="muted small">{v.author} · {formatDate(v.created_at)}{v.is_valid ? "" : " · invalid"}</span>
+              <span className="muted small">
+                {v.author} · {formatDate(v.created_at)}
+                {v.is_valid ? "" : " · invalid"}
+              </span>
             </button>
           ))}
         </div>

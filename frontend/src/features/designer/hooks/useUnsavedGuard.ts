@@ -17,7 +17,6 @@ export function useUnsavedGuard(dirty: boolean): Blocker {
   // Read the store, not the rendered flag: a save followed at once by navigate() (a new
   // pipeline gets its URL) must not be blocked by the value of the previous render.
   return useBlocker(
-    ({ currentLocation, nextLocation }) =>
-      selectDirty(useCanvasStore.getState()) && currentLocation.pathname !== nextLocation.pathname,
+    ({ currentLocation, nextLocation }) => selectDirty(useCanvasStore.getState()) && currentLocation.pathname !== nextLocation.pathname,
   );
 }

@@ -11,7 +11,7 @@ describe("pipeline inputs drawn on the canvas", () => {
     node("load", 0, { source: { pipeline_input: "raw" } }),
     node("train", 400, { data: { pipeline_input: "raw" }, algorithm: { pipeline_input: "algo" } }),
   ];
-  const dataPorts = (n: typeof nodes[number]) => new Set(n.id === "load" ? ["source"] : ["data"]);
+  const dataPorts = (n: (typeof nodes)[number]) => new Set(n.id === "load" ? ["source"] : ["data"]);
   const graph = pipelineInputGraph(
     { raw: { type: "uri_file", default: "azureml://x" }, algo: { type: "string" }, spare: { type: "integer" } },
     nodes,

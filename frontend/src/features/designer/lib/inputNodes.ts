@@ -46,7 +46,16 @@ export function pipelineInputGraph(
         if (!binding || !("pipeline_input" in binding) || binding.pipeline_input !== name) continue;
         if (isDataBinding(n, port, dataPorts)) {
           fed.push(n);
-          edges.push({ id: `${id}->${n.id}.${port}`, source: id, sourceHandle: "value", target: n.id, targetHandle: port, className: "pin-edge", selectable: false, deletable: false });
+          edges.push({
+            id: `${id}->${n.id}.${port}`,
+            source: id,
+            sourceHandle: "value",
+            target: n.id,
+            targetHandle: port,
+            className: "pin-edge",
+            selectable: false,
+            deletable: false,
+          });
         } else params.push(`${n.id}.${port}`);
       }
     }

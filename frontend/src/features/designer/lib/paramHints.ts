@@ -35,11 +35,14 @@ export function parseHints(tags: Record<string, string> | undefined, inputs: Rec
     else if ((kind === "column" || kind === "columns") && value in inputs) {
       hint.columnsFrom = value;
       hint.multipleColumns = kind === "columns";
-    }
-    else if (kind === "applies") {
+    } else if (kind === "applies") {
       const eq = value.indexOf("=");
       const other = value.slice(0, eq).trim();
-      const values = value.slice(eq + 1).split(",").map((v) => v.trim()).filter(Boolean);
+      const values = value
+        .slice(eq + 1)
+        .split(",")
+        .map((v) => v.trim())
+        .filter(Boolean);
       if (eq > 0 && other in inputs && other !== name && values.length) hint.applies = { input: other, values };
     }
   }
@@ -67,7 +70,10 @@ export function inputApplies(
 
 /** Add or remove a column in a comma-separated list, keeping the rest as typed. */
 export function toggleColumn(list: string, column: string): string {
-  const parts = list.split(",").map((p) => p.trim()).filter(Boolean);
+  const parts = list
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
   const next = parts.includes(column) ? parts.filter((p) => p !== column) : [...parts, column];
   return next.join(", ");
 }

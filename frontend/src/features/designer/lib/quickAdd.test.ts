@@ -3,7 +3,13 @@ import { compatiblePort, matchesQuery } from "./quickAdd";
 import type { ComponentSpec } from "../../../lib/types";
 
 const spec = (inputs: ComponentSpec["inputs"], outputs: ComponentSpec["outputs"]): ComponentSpec => ({
-  name: "c", version: "1", display_name: "C", description: "", tags: {}, inputs, outputs,
+  name: "c",
+  version: "1",
+  display_name: "C",
+  description: "",
+  tags: {},
+  inputs,
+  outputs,
 });
 
 describe("quick add after a wire dropped on empty canvas", () => {

@@ -19,8 +19,14 @@ export function compatiblePort(spec: ComponentSpec, from: WireEnd, compatibility
     for (const [name, port] of Object.entries(spec.inputs ?? {})) {
       if (isPrimitiveType(port.type)) continue;
       const verdict = checkConnection({
-        sourceNode: from.node, sourcePort: from.port, sourceType: from.type,
-        targetNode: NEW_NODE, targetPort: name, targetType: port.type, targetTaken: false, compatibility,
+        sourceNode: from.node,
+        sourcePort: from.port,
+        sourceType: from.type,
+        targetNode: NEW_NODE,
+        targetPort: name,
+        targetType: port.type,
+        targetTaken: false,
+        compatibility,
       });
       if (verdict.ok) return name;
     }
@@ -28,8 +34,14 @@ export function compatiblePort(spec: ComponentSpec, from: WireEnd, compatibility
   }
   for (const [name, port] of Object.entries(spec.outputs ?? {})) {
     const verdict = checkConnection({
-      sourceNode: NEW_NODE, sourcePort: name, sourceType: port.type,
-      targetNode: from.node, targetPort: from.port, targetType: from.type, targetTaken: false, compatibility,
+      sourceNode: NEW_NODE,
+      sourcePort: name,
+      sourceType: port.type,
+      targetNode: from.node,
+      targetPort: from.port,
+      targetType: from.type,
+      targetTaken: false,
+      compatibility,
     });
     if (verdict.ok) return name;
   }
@@ -39,5 +51,10 @@ export function compatiblePort(spec: ComponentSpec, from: WireEnd, compatibility
 /** Whether every word of the query is in the component's name, title or description. */
 export function matchesQuery(c: { name: string; display_name?: string; description?: string }, query: string): boolean {
   const hay = `${c.name} ${c.display_name ?? ""} ${c.description ?? ""}`.toLowerCase();
-  return query.trim().toLowerCase().split(/\s+/).filter(Boolean).every((w) => hay.includes(w));
+  return query
+    .trim()
+    .toLowerCase()
+    .split(/\s+/)
+    .filter(Boolean)
+    .every((w) => hay.includes(w));
 }

@@ -32,13 +32,9 @@ export const fetchEnvironment = (name: string, signal?: AbortSignal) =>
   apiFetch<EnvironmentDetail>(`/api/environments/${encodeURIComponent(name)}/`, { signal });
 
 export const fetchEnvironmentVersion = (name: string, version: string, signal?: AbortSignal) =>
-  apiFetch<EnvironmentVersion>(
-    `/api/environments/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}/`,
-    { signal },
-  );
+  apiFetch<EnvironmentVersion>(`/api/environments/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}/`, { signal });
 
-export const useEnvironments = (search: string) =>
-  useQuery(`envs:${search}`, (signal) => listEnvironments(search, signal));
+export const useEnvironments = (search: string) => useQuery(`envs:${search}`, (signal) => listEnvironments(search, signal));
 
 export const useEnvironment = (name: string) => useQuery(`env:${name}`, (signal) => fetchEnvironment(name, signal));
 

@@ -16,7 +16,9 @@ export function EnvironmentDetailPage() {
 
   return (
     <div className="page">
-      <div className="crumbs"><Link to="/environments">Environments</Link> / {name}</div>
+      <div className="crumbs">
+        <Link to="/environments">Environments</Link> / {name}
+      </div>
       {detail.error ? <div className="form-error">{errorMessage(detail.error)}</div> : null}
       <div className="page-header">
         <div>
@@ -25,7 +27,9 @@ export function EnvironmentDetailPage() {
           {env && (
             <p className="small">
               <code data-testid="environment-reference">{env.reference}</code> · python {env.python} ·{" "}
-              <code className="muted" title={env.hash}>{env.hash.slice(0, 12)}</code>
+              <code className="muted" title={env.hash}>
+                {env.hash.slice(0, 12)}
+              </code>
             </p>
           )}
         </div>
@@ -47,20 +51,32 @@ export function EnvironmentDetailPage() {
         </aside>
         <section className="card">
           <div className="tabs">
-            <button className={tab === "packages" ? "active" : ""} onClick={() => setTab("packages")}>Packages</button>
-            <button className={tab === "yaml" ? "active" : ""} onClick={() => setTab("yaml")}>YAML</button>
+            <button className={tab === "packages" ? "active" : ""} onClick={() => setTab("packages")}>
+              Packages
+            </button>
+            <button className={tab === "yaml" ? "active" : ""} onClick={() => setTab("yaml")}>
+              YAML
+            </button>
           </div>
           {chosen.error ? <div className="form-error">{errorMessage(chosen.error)}</div> : null}
           {env && tab === "packages" && (
             <>
               <ul className="small" data-testid="environment-requirements">
-                {env.requirements.map((r) => <li key={r}><code>{r}</code></li>)}
+                {env.requirements.map((r) => (
+                  <li key={r}>
+                    <code>{r}</code>
+                  </li>
+                ))}
                 {!env.requirements.length && <li className="muted">No packages beyond Python {env.python}.</li>}
               </ul>
               {env.warnings.length > 0 && (
                 <>
                   <h3 className="card-title">Notes from the resolver</h3>
-                  <ul className="small muted">{env.warnings.map((w) => <li key={w}>{w}</li>)}</ul>
+                  <ul className="small muted">
+                    {env.warnings.map((w) => (
+                      <li key={w}>{w}</li>
+                    ))}
+                  </ul>
                 </>
               )}
             </>

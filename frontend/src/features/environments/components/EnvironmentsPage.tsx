@@ -35,7 +35,12 @@ export function EnvironmentsPage() {
       <div className="card-grid">
         {byName.map(([latest, ...older]) =>
           latest ? (
-            <Link key={latest.name} to={`/environments/${encodeURIComponent(latest.name)}`} className="card component-card" data-testid="environment-card">
+            <Link
+              key={latest.name}
+              to={`/environments/${encodeURIComponent(latest.name)}`}
+              className="card component-card"
+              data-testid="environment-card"
+            >
               <div className="component-card-head">
                 <span className="strong">{latest.name}</span>
                 <span className="badge">v{latest.version}</span>
@@ -46,8 +51,12 @@ export function EnvironmentsPage() {
               </div>
               <p className="small clamp-2">{latest.description || latest.requirements.join(", ")}</p>
               <div className="component-card-foot">
-                <span className="muted small">{latest.requirements.length} package{latest.requirements.length === 1 ? "" : "s"}</span>
-                <span className="muted small">{older.length + 1} version{older.length ? "s" : ""} · {formatDate(latest.created_at)}</span>
+                <span className="muted small">
+                  {latest.requirements.length} package{latest.requirements.length === 1 ? "" : "s"}
+                </span>
+                <span className="muted small">
+                  {older.length + 1} version{older.length ? "s" : ""} · {formatDate(latest.created_at)}
+                </span>
               </div>
             </Link>
           ) : null,

@@ -47,52 +47,99 @@ export function PipelinesPage() {
         </div>
         <div className="page-actions">
           {!!templates.data?.length && (
-            <button className="btn" onClick={() => setShowTemplates(true)} data-testid="btn-new-from-template">New from template</button>
+            <button className="btn" onClick={() => setShowTemplates(true)} data-testid="btn-new-from-template">
+              New from template
+            </button>
           )}
-          <Link className="btn btn-primary" to="/pipelines/new" data-testid="btn-new-pipeline">New pipeline</Link>
+          <Link className="btn btn-primary" to="/pipelines/new" data-testid="btn-new-pipeline">
+            New pipeline
+          </Link>
         </div>
       </div>
       <div className="toolbar-row">
-        <input className="search" type="search" placeholder="Search pipelines" value={search} onChange={(e) => { setSearch(e.target.value); setPage(1); }} />
-        {data && <span className="muted">{data.count} pipeline{data.count === 1 ? "" : "s"}</span>}
+        <input
+          className="search"
+          type="search"
+          placeholder="Search pipelines"
+          value={search}
+          onChange={(e) => {
+            setSearch(e.target.value);
+            setPage(1);
+          }}
+        />
+        {data && (
+          <span className="muted">
+            {data.count} pipeline{data.count === 1 ? "" : "s"}
+          </span>
+        )}
       </div>
       {error ? <div className="form-error">{errorMessage(error)}</div> : null}
       <div className="card table-card">
         <table className="table">
           <thead>
-            <tr><th>Name</th><th>Owner</th><th>Version</th><th>Updated</th><th /></tr>
+            <tr>
+              <th>Name</th>
+              <th>Owner</th>
+              <th>Version</th>
+              <th>Updated</th>
+              <th />
+            </tr>
           </thead>
           <tbody>
             {data?.results.map((p) => (
               <tr key={p.id} className={p.archived ? "archived" : undefined}>
                 <td>
-                  <Link to={`/pipelines/${p.id}`} className="strong">{p.name}</Link>
+                  <Link to={`/pipelines/${p.id}`} className="strong">
+                    {p.name}
+                  </Link>
                   {p.archived && <span className="badge">archived</span>}
-                  {p.description && <div className="muted small clamp-2" title={p.description} data-testid="pipeline-description">{p.description}</div>}
+                  {p.description && (
+                    <div className="muted small clamp-2" title={p.description} data-testid="pipeline-description">
+                      {p.description}
+                    </div>
+                  )}
                 </td>
                 <td>{p.owner}</td>
-                <td><span className="badge">v{p.latest_version}</span></td>
+                <td>
+                  <span className="badge">v{p.latest_version}</span>
+                </td>
                 <td className="muted">{formatDate(p.updated_at)}</td>
                 <td className="row-actions">
-                  <Link className="btn btn-sm" to={`/pipelines/${p.id}`}>Open</Link>
-                  <button className="btn btn-sm btn-ghost" onClick={() => onClone(p)}>Clone</button>
+                  <Link className="btn btn-sm" to={`/pipelines/${p.id}`}>
+                    Open
+                  </Link>
+                  <button className="btn btn-sm btn-ghost" onClick={() => onClone(p)}>
+                    Clone
+                  </button>
                 </td>
               </tr>
             ))}
             {data && !data.results.length && (
-              <tr><td colSpan={5} className="empty-cell">No pipelines yet. <Link to="/pipelines/new">Create one</Link>.</td></tr>
+              <tr>
+                <td colSpan={5} className="empty-cell">
+                  No pipelines yet. <Link to="/pipelines/new">Create one</Link>.
+                </td>
+              </tr>
             )}
             {loading && !data && (
-              <tr><td colSpan={5} className="empty-cell">Loading…</td></tr>
+              <tr>
+                <td colSpan={5} className="empty-cell">
+                  Loading…
+                </td>
+              </tr>
             )}
           </tbody>
         </table>
       </div>
       {data && (data.next || data.previous) && (
         <div className="pager">
-          <button className="btn btn-sm" disabled={!data.previous} onClick={() => setPage((p) => p - 1)}>Previous</button>
+          <button className="btn btn-sm" disabled={!data.previous} onClick={() => setPage((p) => p - 1)}>
+            Previous
+          </button>
           <span className="muted">Page {page}</span>
-          <button className="btn btn-sm" disabled={!data.next} onClick={() => setPage((p) => p + 1)}>Next</button>
+          <button className="btn btn-sm" disabled={!data.next} onClick={() => setPage((p) => p + 1)}>
+            Next
+          </button>
         </div>
       )}
       {showTemplates && (

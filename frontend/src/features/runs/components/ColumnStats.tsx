@@ -23,18 +23,39 @@ function Histogram({ counts, edges }: { counts: number[]; edges: number[] }) {
 function ColumnCard({ c }: { c: ColumnStats }) {
   return (
     <div className="stat-card" data-testid={`stat-${c.name}`}>
-      <div className="stat-head"><strong>{c.name}</strong> <span className="dtype">{c.dtype}</span></div>
+      <div className="stat-head">
+        <strong>{c.name}</strong> <span className="dtype">{c.dtype}</span>
+      </div>
       <dl className="stat-facts">
-        <dt>Count</dt><dd>{c.count}</dd>
-        <dt>Missing</dt><dd data-testid="stat-missing">{c.missing}</dd>
-        <dt>Distinct</dt><dd>{c.distinct}</dd>
-        {c.min !== undefined && <><dt>Min</dt><dd>{num(c.min)}</dd><dt>Max</dt><dd>{num(c.max)}</dd></>}
-        {c.mean !== undefined && <><dt>Mean</dt><dd data-testid="stat-mean">{num(c.mean)}</dd></>}
+        <dt>Count</dt>
+        <dd>{c.count}</dd>
+        <dt>Missing</dt>
+        <dd data-testid="stat-missing">{c.missing}</dd>
+        <dt>Distinct</dt>
+        <dd>{c.distinct}</dd>
+        {c.min !== undefined && (
+          <>
+            <dt>Min</dt>
+            <dd>{num(c.min)}</dd>
+            <dt>Max</dt>
+            <dd>{num(c.max)}</dd>
+          </>
+        )}
+        {c.mean !== undefined && (
+          <>
+            <dt>Mean</dt>
+            <dd data-testid="stat-mean">{num(c.mean)}</dd>
+          </>
+        )}
       </dl>
       {c.histogram && <Histogram counts={c.histogram.counts} edges={c.histogram.edges} />}
       {!c.histogram && c.top.length > 0 && (
         <ul className="stat-top">
-          {c.top.map((t, i) => <li key={i}><code>{String(t.value)}</code> <span className="muted">{t.count}</span></li>)}
+          {c.top.map((t, i) => (
+            <li key={i}>
+              <code>{String(t.value)}</code> <span className="muted">{t.count}</span>
+            </li>
+          ))}
         </ul>
       )}
     </div>
@@ -49,7 +70,9 @@ export function ColumnStatsView({ stats }: { stats: TableStats }) {
         {stats.sampled ? `Statistics of the first ${stats.rows} rows (a sample).` : `Statistics of all ${stats.rows} rows.`}
       </div>
       <div className="stat-grid">
-        {stats.columns.map((c) => <ColumnCard key={c.name} c={c} />)}
+        {stats.columns.map((c) => (
+          <ColumnCard key={c.name} c={c} />
+        ))}
       </div>
     </div>
   );

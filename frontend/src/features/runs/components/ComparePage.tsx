@@ -35,7 +35,10 @@ function Head({ runs }: { runs: ComparedRun[] }) {
       <tr>
         <th />
         {runs.map((r, i) => (
-          <th key={r.id}><Link to={`/runs/${r.id}`}>{runTitle(r)}</Link>{i === 0 && <span className="muted small"> · baseline</span>}</th>
+          <th key={r.id}>
+            <Link to={`/runs/${r.id}`}>{runTitle(r)}</Link>
+            {i === 0 && <span className="muted small"> · baseline</span>}
+          </th>
         ))}
       </tr>
     </thead>
@@ -66,8 +69,12 @@ function InputsTable({ runs }: { runs: ComparedRun[] }) {
           const differs = new Set(values).size > 1;
           return (
             <tr key={key} className={differs ? "cmp-diff" : undefined} data-diff={differs} data-key={key}>
-              <td><code>{key}</code></td>
-              {values.map((v, i) => <td key={i}>{v}</td>)}
+              <td>
+                <code>{key}</code>
+              </td>
+              {values.map((v, i) => (
+                <td key={i}>{v}</td>
+              ))}
             </tr>
           );
         })}
@@ -84,13 +91,20 @@ function MetricsTable({ data }: { data: Comparison }) {
       <tbody>
         {data.metrics.map((m) => (
           <tr key={m.key} data-key={m.key}>
-            <td><code>{m.key}</code></td>
+            <td>
+              <code>{m.key}</code>
+            </td>
             {m.values.map((v, i) => {
               const d = i > 0 ? delta(v, m.values[0]) : null;
               return (
                 <td key={i}>
                   {v === null ? "—" : typeof v === "number" ? Number(v.toPrecision(6)) : String(v)}
-                  {d && <span className={`cmp-delta ${d.startsWith("+") ? "up" : "down"}`} data-testid="cmp-delta"> {d}</span>}
+                  {d && (
+                    <span className={`cmp-delta ${d.startsWith("+") ? "up" : "down"}`} data-testid="cmp-delta">
+                      {" "}
+                      {d}
+                    </span>
+                  )}
                 </td>
               );
             })}
@@ -108,7 +122,10 @@ function StepsTable({ data }: { data: Comparison }) {
       <tbody>
         {data.steps.map((s) => (
           <tr key={s.node} className={s.cache_differs ? "cmp-diff" : undefined} data-diff={s.cache_differs} data-key={s.node}>
-            <td><code>{s.node}</code>{s.cache_differs && <div className="muted small">cache key differs</div>}</td>
+            <td>
+              <code>{s.node}</code>
+              {s.cache_differs && <div className="muted small">cache key differs</div>}
+            </td>
             {s.runs.map((r, i) => (
               <td key={i} title={r?.reason}>
                 {r ? (
@@ -117,7 +134,9 @@ function StepsTable({ data }: { data: Comparison }) {
                     {formatDuration(r.duration_ms)}
                     {r.reason && <div className="muted small cmp-reason">{r.reason}</div>}
                   </>
-                ) : "—"}
+                ) : (
+                  "—"
+                )}
               </td>
             ))}
           </tr>
@@ -131,25 +150,41 @@ function CompareGraph({ data }: { data: Comparison }) {
   const theme = useThemeStore((s) => s.theme);
   const differs = useMemo(() => new Set(data.steps.filter((s) => s.cache_differs).map((s) => s.node)), [data]);
   const nodes: Node[] = useMemo(
-    () => (data.document.nodes ?? []).map((n) => ({
-      id: n.id,
-      position: n.position ?? { x: 0, y: 0 },
-      data: { label: n.display_name || n.id },
-      className: differs.has(n.id) ? "cmp-node cmp-node-diff" : "cmp-node",
-      draggable: false,
-      connectable: false,
-    })),
+    () =>
+      (data.document.nodes ?? []).map((n) => ({
+        id: n.id,
+        position: n.position ?? { x: 0, y: 0 },
+        data: { label: n.display_name || n.id },
+        className: differs.has(n.id) ? "cmp-node cmp-node-diff" : "cmp-node",
+        draggable: false,
+        connectable: false,
+      })),
     [data, differs],
   );
   const edges: Edge[] = useMemo(
-    () => (data.document.edges ?? []).map((e) => ({ id: `${e.source}.${e.source_port}->${e.target}.${e.target_port}`, source: e.source, target: e.target })),
+    () =>
+      (data.document.edges ?? []).map((e) => ({
+        id: `${e.source}.${e.source_port}->${e.target}.${e.target_port}`,
+        source: e.source,
+        target: e.target,
+      })),
     [data],
   );
   return (
     <div className="cmp-graph" data-testid="cmp-graph">
       <ReactFlowProvider>
-        <ReactFlow nodes={nodes} edges={edges} fitView fitViewOptions={{ padding: 0.2, maxZoom: 1, minZoom: 0.5 }} minZoom={0.2}
-          nodesDraggable={false} nodesConnectable={false} elementsSelectable={false} colorMode={theme} proOptions={{ hideAttribution: true }}>
+        <ReactFlow
+          nodes={nodes}
+          edges={edges}
+          fitView
+          fitViewOptions={{ padding: 0.2, maxZoom: 1, minZoom: 0.5 }}
+          minZoom={0.2}
+          nodesDraggable={false}
+          nodesConnectable={false}
+          elementsSelectable={false}
+          colorMode={theme}
+          proOptions={{ hideAttribution: true }}
+        >
           <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} />
         </ReactFlow>
       </ReactFlowProvider>
@@ -163,13 +198,19 @@ function Images({ data }: { data: Comparison }) {
     <div className="cmp-images" data-testid="cmp-images">
       {data.images.map((img) => (
         <div key={`${img.node}.${img.port}/${img.path}`} className="cmp-image-row">
-          <div className="muted small"><code>{img.node}.{img.port}/{img.path}</code></div>
+          <div className="muted small">
+            <code>
+              {img.node}.{img.port}/{img.path}
+            </code>
+          </div>
           <div className="cmp-image-cells" style={{ gridTemplateColumns: `repeat(${data.runs.length}, minmax(0, 1fr))` }}>
             {data.runs.map((r, i) => (
               <figure key={r.id}>
-                {img.runs[i]
-                  ? <img className="preview-image" alt={`${img.path} of run ${r.id}`} src={outputFileUrl(r.id, img.node, img.port, img.path, true)} />
-                  : <div className="muted cmp-missing">not in this run</div>}
+                {img.runs[i] ? (
+                  <img className="preview-image" alt={`${img.path} of run ${r.id}`} src={outputFileUrl(r.id, img.node, img.port, img.path, true)} />
+                ) : (
+                  <div className="muted cmp-missing">not in this run</div>
+                )}
                 <figcaption className="muted small">{runTitle(r)}</figcaption>
               </figure>
             ))}
@@ -201,7 +242,9 @@ export function ComparePage() {
     <div className="page cmp-page" data-testid="compare-page">
       <div className="page-header">
         <div>
-          <div className="crumbs"><Link to="/runs">Runs</Link> / compare</div>
+          <div className="crumbs">
+            <Link to="/runs">Runs</Link> / compare
+          </div>
           <h1>Compare {ids.length} runs</h1>
           <p className="muted">Differences are marked; metric deltas are against the first run.</p>
         </div>
@@ -210,11 +253,26 @@ export function ComparePage() {
       {!data && !error && <div className="page-loading">Loading…</div>}
       {data && (
         <div className="cmp-sections">
-          <section className="card"><div className="card-title">Inputs and settings</div><InputsTable runs={data.runs} /></section>
-          <section className="card"><div className="card-title">Metrics</div><MetricsTable data={data} /></section>
-          <section className="card"><div className="card-title">Steps</div><StepsTable data={data} /></section>
-          <section className="card"><div className="card-title">Graph (steps whose cache key differs are marked)</div><CompareGraph data={data} /></section>
-          <section className="card"><div className="card-title">Images</div><Images data={data} /></section>
+          <section className="card">
+            <div className="card-title">Inputs and settings</div>
+            <InputsTable runs={data.runs} />
+          </section>
+          <section className="card">
+            <div className="card-title">Metrics</div>
+            <MetricsTable data={data} />
+          </section>
+          <section className="card">
+            <div className="card-title">Steps</div>
+            <StepsTable data={data} />
+          </section>
+          <section className="card">
+            <div className="card-title">Graph (steps whose cache key differs are marked)</div>
+            <CompareGraph data={data} />
+          </section>
+          <section className="card">
+            <div className="card-title">Images</div>
+            <Images data={data} />
+          </section>
         </div>
       )}
     </div>

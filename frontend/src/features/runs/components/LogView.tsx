@@ -40,7 +40,12 @@ function highlight(line: string, q: string): ReactNode {
   const lower = line.toLowerCase();
   let at = 0;
   for (let i = lower.indexOf(q); i >= 0; i = lower.indexOf(q, i + q.length)) {
-    parts.push(line.slice(at, i), <mark key={i} className="log-match">{line.slice(i, i + q.length)}</mark>);
+    parts.push(
+      line.slice(at, i),
+      <mark key={i} className="log-match">
+        {line.slice(i, i + q.length)}
+      </mark>,
+    );
     at = i + q.length;
   }
   parts.push(line.slice(at));
@@ -127,7 +132,11 @@ export function LogView({ runId, node, attempt, tick }: { runId: string; node: s
     <div className="log" data-testid="log-view">
       <div className="log-toolbar">
         <input className="search" placeholder="Search the log" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="log-search" />
-        {query && <span className="muted">{shown.length} matching line{shown.length === 1 ? "" : "s"}</span>}
+        {query && (
+          <span className="muted">
+            {shown.length} matching line{shown.length === 1 ? "" : "s"}
+          </span>
+        )}
         <span className="spacer" />
         {log.start > 0 && (
           <button className="btn btn-sm btn-ghost" onClick={log.loadEarlier} disabled={log.loadingEarlier}>
@@ -135,13 +144,19 @@ export function LogView({ runId, node, attempt, tick }: { runId: string; node: s
           </button>
         )}
         {!follow && (
-          <button className="btn btn-sm" onClick={() => setFollow(true)} data-testid="log-follow">Follow</button>
+          <button className="btn btn-sm" onClick={() => setFollow(true)} data-testid="log-follow">
+            Follow
+          </button>
         )}
-        <a className="btn btn-sm" href={logDownloadUrl(runId, node)} download>Download</a>
+        <a className="btn btn-sm" href={logDownloadUrl(runId, node)} download>
+          Download
+        </a>
       </div>
       {log.error && <div className="form-error">{log.error}</div>}
       <div className="log-box" ref={box} onScroll={onScroll} style={{ height: VIEW_HEIGHT }}>
-        <span ref={probe} className="log-probe" aria-hidden>{"0".repeat(100)}</span>
+        <span ref={probe} className="log-probe" aria-hidden>
+          {"0".repeat(100)}
+        </span>
         <div style={{ height: offsets[display.length] ?? 0, position: "relative" }}>
           <div style={{ transform: `translateY(${offsets[first] ?? 0}px)` }}>
             {slice.map((line, i) => (

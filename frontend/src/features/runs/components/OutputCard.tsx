@@ -39,8 +39,12 @@ function TablePreview({ data, p }: { data: OutputPreview; p: Extract<OutputPrevi
     <>
       {p.stats && (
         <div className="seg">
-          <button className={`tab${view === "rows" ? " active" : ""}`} onClick={() => setView("rows")}>Rows</button>
-          <button className={`tab${view === "stats" ? " active" : ""}`} onClick={() => setView("stats")} data-testid="btn-stats">Statistics</button>
+          <button className={`tab${view === "rows" ? " active" : ""}`} onClick={() => setView("rows")}>
+            Rows
+          </button>
+          <button className={`tab${view === "stats" ? " active" : ""}`} onClick={() => setView("stats")} data-testid="btn-stats">
+            Statistics
+          </button>
         </div>
       )}
       {view === "stats" && p.stats ? <ColumnStatsView stats={p.stats} /> : <TableRows data={data} p={p} />}
@@ -53,9 +57,34 @@ function ModelPreview({ model }: { model: Record<string, unknown> }) {
   return (
     <div className="model-preview" data-testid="preview-model">
       <dl className="stat-facts">
-        {target !== undefined && <><dt>Target</dt><dd><code>{cell(target)}</code></dd></>}
-        {Array.isArray(features) && <><dt>Features</dt><dd>{features.map((f) => <code key={String(f)} className="chip-code">{cell(f)}</code>)}</dd></>}
-        {Object.entries(rest).map(([k, v]) => <span key={k} style={{ display: "contents" }}><dt>{k}</dt><dd><code className="break">{cell(v)}</code></dd></span>)}
+        {target !== undefined && (
+          <>
+            <dt>Target</dt>
+            <dd>
+              <code>{cell(target)}</code>
+            </dd>
+          </>
+        )}
+        {Array.isArray(features) && (
+          <>
+            <dt>Features</dt>
+            <dd>
+              {features.map((f) => (
+                <code key={String(f)} className="chip-code">
+                  {cell(f)}
+                </code>
+              ))}
+            </dd>
+          </>
+        )}
+        {Object.entries(rest).map(([k, v]) => (
+          <span key={k} style={{ display: "contents" }}>
+            <dt>{k}</dt>
+            <dd>
+              <code className="break">{cell(v)}</code>
+            </dd>
+          </span>
+        ))}
       </dl>
     </div>
   );
@@ -63,19 +92,32 @@ function ModelPreview({ model }: { model: Record<string, unknown> }) {
 
 function TableRows({ data, p }: { data: OutputPreview; p: Extract<OutputPreview["preview"], { kind: "table" }> }) {
   return (
-        <div className="preview-table-wrap">
-          <table className="table preview-table" data-testid="preview-table">
-            <thead>
-              <tr>{p.columns.map((c) => <th key={c.name}>{c.name}<div className="dtype">{c.dtype}</div></th>)}</tr>
-            </thead>
-            <tbody>
-              {p.rows.map((row, i) => <tr key={i}>{row.map((v, j) => <td key={j}>{cell(v)}</td>)}</tr>)}
-            </tbody>
-          </table>
-          <div className="muted small">
-            First {p.rows.length} rows{p.total_rows !== null ? ` of ${p.total_rows}` : ""} · {data.main}
-          </div>
-        </div>
+    <div className="preview-table-wrap">
+      <table className="table preview-table" data-testid="preview-table">
+        <thead>
+          <tr>
+            {p.columns.map((c) => (
+              <th key={c.name}>
+                {c.name}
+                <div className="dtype">{c.dtype}</div>
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {p.rows.map((row, i) => (
+            <tr key={i}>
+              {row.map((v, j) => (
+                <td key={j}>{cell(v)}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div className="muted small">
+        First {p.rows.length} rows{p.total_rows !== null ? ` of ${p.total_rows}` : ""} · {data.main}
+      </div>
+    </div>
   );
 }
 
@@ -124,7 +166,9 @@ export function OutputCard({ runId, node, port, output }: { runId: string; node:
         <span className="type-pill">{output.type}</span>
         <span className="muted">{formatBytes(output.size)}</span>
         <span className="spacer" />
-        <a className="btn btn-sm" href={outputZipUrl(runId, node, port)} download>Download all</a>
+        <a className="btn btn-sm" href={outputZipUrl(runId, node, port)} download>
+          Download all
+        </a>
       </div>
       {error && <div className="form-error">{error}</div>}
       {!data && !error && <div className="muted">Loading preview…</div>}
@@ -132,11 +176,16 @@ export function OutputCard({ runId, node, port, output }: { runId: string; node:
       {data && <ImageGallery data={data} runId={runId} node={node} />}
       {data && data.files.length > 0 && (
         <details className="output-files" open={data.preview.kind === "other" || data.preview.kind === "none"}>
-          <summary>{data.files.length} file{data.files.length === 1 ? "" : "s"}</summary>
+          <summary>
+            {data.files.length} file{data.files.length === 1 ? "" : "s"}
+          </summary>
           <ul>
             {data.files.map((f) => (
               <li key={f.path}>
-                <a href={outputFileUrl(runId, node, port, f.path)} download>{f.path}</a> <span className="muted">{formatBytes(f.size)}</span>
+                <a href={outputFileUrl(runId, node, port, f.path)} download>
+                  {f.path}
+                </a>{" "}
+                <span className="muted">{formatBytes(f.size)}</span>
               </li>
             ))}
           </ul>

@@ -19,18 +19,31 @@ function NodeFooter({ step }: { step: StepView }) {
   switch (status) {
     case "Running":
       return step.preparing ? (
-        <span data-testid="run-node-preparing">Preparing environment · <Elapsed step={step} /></span>
+        <span data-testid="run-node-preparing">
+          Preparing environment · <Elapsed step={step} />
+        </span>
       ) : (
-        <>Running · <Elapsed step={step} /></>
+        <>
+          Running · <Elapsed step={step} />
+        </>
       );
     case "Reused":
       return step.reused_from_run ? (
-        <>Reused from <Link to={`/runs/${step.reused_from_run}`} onClick={(e) => e.stopPropagation()}>run {step.reused_from_run}</Link></>
+        <>
+          Reused from{" "}
+          <Link to={`/runs/${step.reused_from_run}`} onClick={(e) => e.stopPropagation()}>
+            run {step.reused_from_run}
+          </Link>
+        </>
       ) : (
         <>Reused (cache hit)</>
       );
     case "Failed":
-      return <span className="run-node-error" title={step.error}>{step.error.split("\n")[0] || "Failed"}</span>;
+      return (
+        <span className="run-node-error" title={step.error}>
+          {step.error.split("\n")[0] || "Failed"}
+        </span>
+      );
     case "Completed":
       return <>Completed in {formatDuration(span(step.started_at, step.ended_at, Date.now()))}</>;
     case "NotStarted":

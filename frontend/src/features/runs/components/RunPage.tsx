@@ -52,11 +52,18 @@ function useRunLoad(id: string): Load {
 
 /** Step statuses as one string: when it changes, re-read the slow facts (params, cache key, reuse origin). */
 function useDetailsRefresh(id: string, ready: boolean) {
-  const signature = useRunStatusStore((s) => Object.values(s.steps).map((st) => `${st.node}:${st.status}:${st.attempt}`).join(","));
+  const signature = useRunStatusStore((s) =>
+    Object.values(s.steps)
+      .map((st) => `${st.node}:${st.status}:${st.attempt}`)
+      .join(","),
+  );
   useEffect(() => {
     if (!ready) return;
     const timer = window.setTimeout(() => {
-      fetchRun(id).then((run) => useRunStatusStore.getState().mergeDetails(run), () => undefined);
+      fetchRun(id).then(
+        (run) => useRunStatusStore.getState().mergeDetails(run),
+        () => undefined,
+      );
     }, 400);
     return () => window.clearTimeout(timer);
   }, [id, ready, signature]);
@@ -70,7 +77,11 @@ function ConnectionBadge() {
   if (finished && connection !== "refused") return null;
   const label = { idle: "", connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…", refused: error ?? "Refused" }[connection];
   if (!label) return null;
-  return <span className={`conn conn-${connection}`} data-testid="run-connection" data-state={connection}>{label}</span>;
+  return (
+    <span className={`conn conn-${connection}`} data-testid="run-connection" data-state={connection}>
+      {label}
+    </span>
+  );
 }
 
 /** Pick another run of the same pipeline to compare this one with. */
@@ -93,8 +104,12 @@ function CompareWith({ run, onClose }: { run: Run; onClose: () => void }) {
         {others?.map((o) => (
           <li key={o.id}>
             <button className="template-item" onClick={() => navigate(`/runs/compare?ids=${run.id},${o.id}`)} data-testid={`compare-with-${o.id}`}>
-              <span className="strong">{o.name || `Run ${o.id}`} <span className={`status status-${o.status}`}>{statusLabel(o.status)}</span></span>
-              <span className="muted small">v{o.version} · {o.user} · {formatDate(o.started_at ?? o.created_at)}</span>
+              <span className="strong">
+                {o.name || `Run ${o.id}`} <span className={`status status-${o.status}`}>{statusLabel(o.status)}</span>
+              </span>
+              <span className="muted small">
+                v{o.version} · {o.user} · {formatDate(o.started_at ?? o.created_at)}
+              </span>
             </button>
           </li>
         ))}
@@ -137,17 +152,37 @@ function RunHeader({ id, ready }: { id: string; ready: boolean }) {
   return (
     <div className="page-header run-header" data-connection={connection}>
       <div>
-        <div className="crumbs"><Link to="/runs">Runs</Link> / {id}</div>
+        <div className="crumbs">
+          <Link to="/runs">Runs</Link> / {id}
+        </div>
         <h1>
-          {run.name ? <>{run.name} <span className="muted">· Run {id}</span></> : <>Run {id}</>} <span className={`status status-${run.status}`} data-testid="run-status" data-status={run.status}>{statusLabel(run.status)}</span> <ConnectionBadge />
+          {run.name ? (
+            <>
+              {run.name} <span className="muted">· Run {id}</span>
+            </>
+          ) : (
+            <>Run {id}</>
+          )}{" "}
+          <span className={`status status-${run.status}`} data-testid="run-status" data-status={run.status}>
+            {statusLabel(run.status)}
+          </span>{" "}
+          <ConnectionBadge />
         </h1>
         <div className="run-facts muted">
-          <span><Link to={`/pipelines/${run.pipeline}?version=${run.version}`} data-testid="run-pipeline-link">{run.pipeline_name} v{run.version}</Link></span>
+          <span>
+            <Link to={`/pipelines/${run.pipeline}?version=${run.version}`} data-testid="run-pipeline-link">
+              {run.pipeline_name} v{run.version}
+            </Link>
+          </span>
           <span>by {run.user}</span>
           <span>started {formatDate(run.started_at ?? run.created_at)}</span>
           {run.ended_at && <span>ended {formatDate(run.ended_at)}</span>}
           <span data-testid="run-duration">{formatDuration(span(run.started_at ?? run.created_at, run.ended_at, now))}</span>
-          {run.rerun_of && <span>rerun of <Link to={`/runs/${run.rerun_of}`}>run {run.rerun_of}</Link></span>}
+          {run.rerun_of && (
+            <span>
+              rerun of <Link to={`/runs/${run.rerun_of}`}>run {run.rerun_of}</Link>
+            </span>
+          )}
         </div>
         {run.error && <div className="form-error">{run.error}</div>}
       </div>
@@ -155,19 +190,40 @@ function RunHeader({ id, ready }: { id: string; ready: boolean }) {
         <button className="btn" disabled={!live || busy || run.cancel_requested} onClick={() => setAsk("cancel")} data-testid="btn-cancel">
           {run.cancel_requested && live ? "Canceling…" : "Cancel"}
         </button>
-        <button className="btn" onClick={() => setAsk("compare")} data-testid="btn-compare-with">Compare with…</button>
-        <Link className="btn" to={editUrl} data-testid="btn-edit-resubmit" title="Open this run's version in the designer, its inputs filled in">Edit and resubmit</Link>
-        <button className="btn" disabled={busy || !ready} onClick={() => setAsk("inputs")} data-testid="btn-rerun-inputs">Rerun with new inputs</button>
-        <button className="btn btn-primary" disabled={busy} onClick={() => setAsk("rerun")} data-testid="btn-rerun">Rerun</button>
+        <button className="btn" onClick={() => setAsk("compare")} data-testid="btn-compare-with">
+          Compare with…
+        </button>
+        <Link className="btn" to={editUrl} data-testid="btn-edit-resubmit" title="Open this run's version in the designer, its inputs filled in">
+          Edit and resubmit
+        </Link>
+        <button className="btn" disabled={busy || !ready} onClick={() => setAsk("inputs")} data-testid="btn-rerun-inputs">
+          Rerun with new inputs
+        </button>
+        <button className="btn btn-primary" disabled={busy} onClick={() => setAsk("rerun")} data-testid="btn-rerun">
+          Rerun
+        </button>
       </div>
       {(ask === "cancel" || ask === "rerun") && (
-        <Dialog title={ask === "cancel" ? `Cancel run ${run.id}?` : `Rerun run ${run.id}?`} onClose={() => setAsk(null)} testId="confirm-dialog"
-          footer={<>
-            <button className="btn" onClick={() => setAsk(null)}>{ask === "cancel" ? "Keep running" : "Back"}</button>
-            <button className={`btn ${ask === "cancel" ? "btn-danger" : "btn-primary"}`} disabled={busy} onClick={() => void act(ask)} data-testid="btn-confirm">
-              {ask === "cancel" ? "Cancel the run" : "Rerun"}
-            </button>
-          </>}>
+        <Dialog
+          title={ask === "cancel" ? `Cancel run ${run.id}?` : `Rerun run ${run.id}?`}
+          onClose={() => setAsk(null)}
+          testId="confirm-dialog"
+          footer={
+            <>
+              <button className="btn" onClick={() => setAsk(null)}>
+                {ask === "cancel" ? "Keep running" : "Back"}
+              </button>
+              <button
+                className={`btn ${ask === "cancel" ? "btn-danger" : "btn-primary"}`}
+                disabled={busy}
+                onClick={() => void act(ask)}
+                data-testid="btn-confirm"
+              >
+                {ask === "cancel" ? "Cancel the run" : "Rerun"}
+              </button>
+            </>
+          }
+        >
           <p>
             {ask === "cancel"
               ? "Running steps are stopped and the steps not started yet are skipped. This cannot be undone."
@@ -177,9 +233,19 @@ function RunHeader({ id, ready }: { id: string; ready: boolean }) {
       )}
       {ask === "compare" && <CompareWith run={run} onClose={() => setAsk(null)} />}
       {ask === "inputs" && (
-        <SubmitDialog inputs={useCanvasStore.getState().meta.inputs} version={run.version} busy={busy} initial={run.inputs}
-          note={<p>Inputs are filled in from <strong>run {run.id}</strong>; change what you need.</p>}
-          onSubmit={(values) => void act("inputs", values)} onClose={() => setAsk(null)} />
+        <SubmitDialog
+          inputs={useCanvasStore.getState().meta.inputs}
+          version={run.version}
+          busy={busy}
+          initial={run.inputs}
+          note={
+            <p>
+              Inputs are filled in from <strong>run {run.id}</strong>; change what you need.
+            </p>
+          }
+          onSubmit={(values) => void act("inputs", values)}
+          onClose={() => setAsk(null)}
+        />
       )}
     </div>
   );
@@ -195,7 +261,14 @@ export function RunPage() {
   useDetailsRefresh(id, ready);
   useEffect(() => setSelected(null), [id]);
   if (load.status === "error") {
-    return <div className="page"><div className="crumbs"><Link to="/runs">Runs</Link> / {id}</div><div className="form-error">{load.message}</div></div>;
+    return (
+      <div className="page">
+        <div className="crumbs">
+          <Link to="/runs">Runs</Link> / {id}
+        </div>
+        <div className="form-error">{load.message}</div>
+      </div>
+    );
   }
   return (
     <div className="page run-page">

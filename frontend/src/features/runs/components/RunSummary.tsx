@@ -21,7 +21,9 @@ export function parseTags(text: string): Record<string, string> {
 }
 
 function tagsText(tags: Record<string, string> | undefined): string {
-  return Object.entries(tags ?? {}).map(([k, v]) => (v ? `${k}=${v}` : k)).join(", ");
+  return Object.entries(tags ?? {})
+    .map(([k, v]) => (v ? `${k}=${v}` : k))
+    .join(", ");
 }
 
 function shown(v: unknown): string {
@@ -49,12 +51,37 @@ function LabelEditor({ run, onDone }: { run: Run; onDone: () => void }) {
   };
   return (
     <div className="label-editor" data-testid="label-editor">
-      <label className="form-label">Name<input className="input" value={name} onChange={(e) => setName(e.target.value)} maxLength={200} data-testid="run-name-input" /></label>
-      <label className="form-label">Description<textarea className="input" rows={2} value={description} onChange={(e) => setDescription(e.target.value)} data-testid="run-description-input" /></label>
-      <label className="form-label">Tags<input className="input" value={tags} onChange={(e) => setTags(e.target.value)} placeholder="team=fraud, baseline" data-testid="run-tags-input" /></label>
+      <label className="form-label">
+        Name
+        <input className="input" value={name} onChange={(e) => setName(e.target.value)} maxLength={200} data-testid="run-name-input" />
+      </label>
+      <label className="form-label">
+        Description
+        <textarea
+          className="input"
+          rows={2}
+          value={description}
+          onChange={(e) => setDescription(e.target.value)}
+          data-testid="run-description-input"
+        />
+      </label>
+      <label className="form-label">
+        Tags
+        <input
+          className="input"
+          value={tags}
+          onChange={(e) => setTags(e.target.value)}
+          placeholder="team=fraud, baseline"
+          data-testid="run-tags-input"
+        />
+      </label>
       <div className="row-actions">
-        <button className="btn btn-sm" onClick={onDone} disabled={busy}>Cancel</button>
-        <button className="btn btn-sm btn-primary" onClick={() => void save()} disabled={busy} data-testid="btn-save-label">Save</button>
+        <button className="btn btn-sm" onClick={onDone} disabled={busy}>
+          Cancel
+        </button>
+        <button className="btn btn-sm btn-primary" onClick={() => void save()} disabled={busy} data-testid="btn-save-label">
+          Save
+        </button>
       </div>
     </div>
   );
@@ -64,9 +91,18 @@ function KeyValues({ values, testId }: { values: Record<string, unknown>; testId
   const entries = Object.entries(values);
   if (!entries.length) return <span className="muted">None</span>;
   return (
-    <table className="table compact kv" data-testid={testId}><tbody>
-      {entries.map(([k, v]) => <tr key={k}><td>{k}</td><td><code className="break">{shown(v)}</code></td></tr>)}
-    </tbody></table>
+    <table className="table compact kv" data-testid={testId}>
+      <tbody>
+        {entries.map(([k, v]) => (
+          <tr key={k}>
+            <td>{k}</td>
+            <td>
+              <code className="break">{shown(v)}</code>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
@@ -86,29 +122,55 @@ export function RunSummary() {
       <div className="summary-head">
         <div className="summary-title">
           <strong data-testid="run-name">{run.name || `Run ${run.id}`}</strong>
-          {run.description && <p className="muted" data-testid="run-description">{run.description}</p>}
+          {run.description && (
+            <p className="muted" data-testid="run-description">
+              {run.description}
+            </p>
+          )}
           {tags.length > 0 && (
             <div className="chips" data-testid="run-tags">
-              {tags.map(([k, v]) => <span key={k} className="chip">{v ? `${k}: ${v}` : k}</span>)}
+              {tags.map(([k, v]) => (
+                <span key={k} className="chip">
+                  {v ? `${k}: ${v}` : k}
+                </span>
+              ))}
             </div>
           )}
         </div>
-        {!editing && <button className="btn btn-sm" onClick={() => setEditing(true)} data-testid="btn-edit-label">Edit name, description, tags</button>}
+        {!editing && (
+          <button className="btn btn-sm" onClick={() => setEditing(true)} data-testid="btn-edit-label">
+            Edit name, description, tags
+          </button>
+        )}
       </div>
       {editing && <LabelEditor run={run} onDone={() => setEditing(false)} />}
       <div className="summary-body">
-      <dl className="summary-facts">
-        <dt>Pipeline</dt>
-        <dd><Link to={`/pipelines/${run.pipeline}?version=${run.version}`} data-testid="summary-version-link">{run.pipeline_name} version {run.version}</Link></dd>
-        <dt>Submitted by</dt><dd data-testid="summary-submitter">{run.user}</dd>
-        <dt>Duration</dt><dd data-testid="summary-duration">{formatDuration(span(run.started_at ?? run.created_at, run.ended_at, now))}</dd>
-        <dt>Steps</dt>
-        <dd data-testid="summary-steps">{ran} run · {reused} reused · {all.length} in all</dd>
-      </dl>
-      <dl className="summary-facts">
-        <dt>Inputs</dt><dd><KeyValues values={run.inputs} testId="summary-inputs" /></dd>
-        <dt>Settings</dt><dd><KeyValues values={run.settings} testId="summary-settings" /></dd>
-      </dl>
+        <dl className="summary-facts">
+          <dt>Pipeline</dt>
+          <dd>
+            <Link to={`/pipelines/${run.pipeline}?version=${run.version}`} data-testid="summary-version-link">
+              {run.pipeline_name} version {run.version}
+            </Link>
+          </dd>
+          <dt>Submitted by</dt>
+          <dd data-testid="summary-submitter">{run.user}</dd>
+          <dt>Duration</dt>
+          <dd data-testid="summary-duration">{formatDuration(span(run.started_at ?? run.created_at, run.ended_at, now))}</dd>
+          <dt>Steps</dt>
+          <dd data-testid="summary-steps">
+            {ran} run · {reused} reused · {all.length} in all
+          </dd>
+        </dl>
+        <dl className="summary-facts">
+          <dt>Inputs</dt>
+          <dd>
+            <KeyValues values={run.inputs} testId="summary-inputs" />
+          </dd>
+          <dt>Settings</dt>
+          <dd>
+            <KeyValues values={run.settings} testId="summary-settings" />
+          </dd>
+        </dl>
       </div>
     </div>
   );

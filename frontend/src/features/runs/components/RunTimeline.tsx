@@ -26,7 +26,10 @@ export function RunTimeline({ onSelect }: { onSelect: (node: string) => void }) 
   const width = (a: number, b: number) => `${Math.max(((b - a) / (t1 - t0)) * 100, 0.4).toFixed(3)}%`;
   return (
     <div className="timeline" data-testid="run-timeline">
-      <div className="timeline-axis muted"><span>0 s</span><span>{formatDuration(t1 - t0)}</span></div>
+      <div className="timeline-axis muted">
+        <span>0 s</span>
+        <span>{formatDuration(t1 - t0)}</span>
+      </div>
       {steps.map((s) => {
         const status = nodeStatus(s);
         const q = toMs(s.queued_at);
@@ -37,9 +40,7 @@ export function RunTimeline({ onSelect }: { onSelect: (node: string) => void }) 
             <span className="timeline-label">{s.node}</span>
             <span className="timeline-track">
               {q !== null && <span className="timeline-bar queued" style={{ left: pct(q), width: width(q, st ?? en ?? now) }} />}
-              {st !== null && en !== null && (
-                <span className={`timeline-bar run-bg-${status}`} style={{ left: pct(st), width: width(st, en) }} />
-              )}
+              {st !== null && en !== null && <span className={`timeline-bar run-bg-${status}`} style={{ left: pct(st), width: width(st, en) }} />}
             </span>
             <span className="timeline-dur muted">{st !== null ? formatDuration(span(s.started_at, s.ended_at, now)) : statusLabel(status)}</span>
           </button>

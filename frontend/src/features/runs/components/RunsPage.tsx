@@ -48,7 +48,10 @@ function useRunsList(status: string, pipeline: string, page: number) {
 /** The metrics.json values of the listed runs, re-read when the set of finished runs changes. */
 function useListedMetrics(runs: Run[] | undefined): Record<string, Record<string, Primitive>> {
   const [metrics, setMetrics] = useState<Record<string, Record<string, Primitive>>>({});
-  const key = (runs ?? []).filter((r) => isTerminal(r.status)).map((r) => r.id).join(",");
+  const key = (runs ?? [])
+    .filter((r) => isTerminal(r.status))
+    .map((r) => r.id)
+    .join(",");
   useEffect(() => {
     if (!key) return;
     const ctrl = new AbortController();
@@ -74,7 +77,10 @@ export function RunsPage() {
   const anyLive = !!data?.runs.some((r) => !isTerminal(r.status));
   const now = useNow(anyLive);
   useEffect(() => {
-    listPipelines({}).then((r) => setPipelines(r.results), () => undefined);
+    listPipelines({}).then(
+      (r) => setPipelines(r.results),
+      () => undefined,
+    );
   }, []);
   const setFilter = (key: string, value: string) => {
     const next = new URLSearchParams(params);
@@ -113,16 +119,27 @@ export function RunsPage() {
   return (
     <div className="page">
       <div className="page-header">
-        <div><h1>Runs</h1><p className="muted">Every run you may see; statuses refresh every few seconds.</p></div>
+        <div>
+          <h1>Runs</h1>
+          <p className="muted">Every run you may see; statuses refresh every few seconds.</p>
+        </div>
       </div>
       <div className="toolbar-row runs-filters">
         <select value={status} onChange={(e) => setFilter("status", e.target.value)} aria-label="Status" data-testid="filter-status">
           <option value="">All statuses</option>
-          {STATUSES.map((s) => <option key={s} value={s}>{statusLabel(s)}</option>)}
+          {STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {statusLabel(s)}
+            </option>
+          ))}
         </select>
         <select value={pipeline} onChange={(e) => setFilter("pipeline", e.target.value)} aria-label="Pipeline" data-testid="filter-pipeline">
           <option value="">All pipelines</option>
-          {pipelines.map((p) => <option key={p.id} value={String(p.id)}>{p.name}</option>)}
+          {pipelines.map((p) => (
+            <option key={p.id} value={String(p.id)}>
+              {p.name}
+            </option>
+          ))}
         </select>
         {metricKeys.length > 0 && (
           <details className="metric-picker" data-testid="metric-picker">
@@ -130,38 +147,83 @@ export function RunsPage() {
             <div className="metric-picker-menu">
               {metricKeys.map((k) => (
                 <label key={k} className="small">
-                  <input type="checkbox" checked={columns.includes(k)} data-testid={`metric-col-${k}`}
-                    onChange={(e) => setColumns(e.target.checked ? [...columns, k] : columns.filter((c) => c !== k))} /> <code>{k}</code>
+                  <input
+                    type="checkbox"
+                    checked={columns.includes(k)}
+                    data-testid={`metric-col-${k}`}
+                    onChange={(e) => setColumns(e.target.checked ? [...columns, k] : columns.filter((c) => c !== k))}
+                  />{" "}
+                  <code>{k}</code>
                 </label>
               ))}
             </div>
           </details>
         )}
         <span className="spacer" />
-        <button className="btn btn-primary btn-sm" disabled={picked.length < 2} onClick={() => navigate(`/runs/compare?ids=${picked.join(",")}`)} data-testid="btn-compare"
-          title="Tick two or more runs to compare them side by side">
+        <button
+          className="btn btn-primary btn-sm"
+          disabled={picked.length < 2}
+          onClick={() => navigate(`/runs/compare?ids=${picked.join(",")}`)}
+          data-testid="btn-compare"
+          title="Tick two or more runs to compare them side by side"
+        >
           Compare{picked.length ? ` (${picked.length})` : ""}
         </button>
       </div>
       {error && <div className="form-error">{error}</div>}
       <div className="card table-card">
         <table className="table" data-testid="runs-table">
-          <thead><tr><th className="runs-select" /><th>Run</th><th>Status</th><th>Pipeline</th><th>Version</th><th>User</th><th>Started</th><th>Duration</th>
-            {columns.map((k) => (
-              <th key={k}>
-                <button className="link-btn" onClick={() => setSort((s) => ({ key: k, desc: s?.key === k ? !s.desc : true }))} data-testid={`sort-${k}`}
-                  title="Sort by this metric">
-                  {k.split("/").pop()}{sort?.key === k ? (sort.desc ? " ↓" : " ↑") : ""}
-                </button>
-              </th>
-            ))}
-          </tr></thead>
+          <thead>
+            <tr>
+              <th className="runs-select" />
+              <th>Run</th>
+              <th>Status</th>
+              <th>Pipeline</th>
+              <th>Version</th>
+              <th>User</th>
+              <th>Started</th>
+              <th>Duration</th>
+              {columns.map((k) => (
+                <th key={k}>
+                  <button
+                    className="link-btn"
+                    onClick={() => setSort((s) => ({ key: k, desc: s?.key === k ? !s.desc : true }))}
+                    data-testid={`sort-${k}`}
+                    title="Sort by this metric"
+                  >
+                    {k.split("/").pop()}
+                    {sort?.key === k ? (sort.desc ? " ↓" : " ↑") : ""}
+                  </button>
+                </th>
+              ))}
+            </tr>
+          </thead>
           <tbody>
             {rows.map((r) => (
               <tr key={r.id} data-testid={`run-row-${r.id}`}>
-                <td className="runs-select"><input type="checkbox" aria-label={`Select run ${r.id}`} checked={picked.includes(r.id)} onChange={() => toggle(r.id)} data-testid={`pick-${r.id}`} /></td>
-                <td><Link to={`/runs/${r.id}`}>{r.name ? <>{r.name} <span className="muted">· {r.id}</span></> : <>Run {r.id}</>}</Link></td>
-                <td><span className={`status status-${r.status}`}>{statusLabel(r.status)}</span></td>
+                <td className="runs-select">
+                  <input
+                    type="checkbox"
+                    aria-label={`Select run ${r.id}`}
+                    checked={picked.includes(r.id)}
+                    onChange={() => toggle(r.id)}
+                    data-testid={`pick-${r.id}`}
+                  />
+                </td>
+                <td>
+                  <Link to={`/runs/${r.id}`}>
+                    {r.name ? (
+                      <>
+                        {r.name} <span className="muted">· {r.id}</span>
+                      </>
+                    ) : (
+                      <>Run {r.id}</>
+                    )}
+                  </Link>
+                </td>
+                <td>
+                  <span className={`status status-${r.status}`}>{statusLabel(r.status)}</span>
+                </td>
                 <td>{r.pipeline_name}</td>
                 <td>v{r.version}</td>
                 <td>{r.user}</td>
@@ -169,21 +231,41 @@ export function RunsPage() {
                 <td>{formatDuration(span(r.started_at ?? r.created_at, r.ended_at, now))}</td>
                 {columns.map((k) => {
                   const v = metricValue(metrics, r.id, k);
-                  return <td key={k} className="num" data-testid={`metric-${r.id}-${k}`}>{v === undefined || v === null ? "—" : typeof v === "number" ? Number(v.toPrecision(5)) : String(v)}</td>;
+                  return (
+                    <td key={k} className="num" data-testid={`metric-${r.id}-${k}`}>
+                      {v === undefined || v === null ? "—" : typeof v === "number" ? Number(v.toPrecision(5)) : String(v)}
+                    </td>
+                  );
                 })}
               </tr>
             ))}
             {data && data.runs.length === 0 && (
-              <tr><td colSpan={8 + columns.length} className="muted">No runs{status || pipeline ? " match these filters" : " yet: submit a pipeline from the designer"}.</td></tr>
+              <tr>
+                <td colSpan={8 + columns.length} className="muted">
+                  No runs{status || pipeline ? " match these filters" : " yet: submit a pipeline from the designer"}.
+                </td>
+              </tr>
             )}
           </tbody>
         </table>
       </div>
       {pages > 1 && (
         <div className="pager">
-          <button className="btn btn-sm" disabled={page <= 1} onClick={() => setFilter("page", String(page - 1))}>Previous</button>
+          <button className="btn btn-sm" disabled={page <= 1} onClick={() => setFilter("page", String(page - 1))}>
+            Previous
+          </button>
           <span className="muted">Page {page}</span>
-          <button className="btn btn-sm" disabled={!data || page * data.runs.length >= data.count} onClick={() => { const n = new URLSearchParams(params); n.set("page", String(page + 1)); setParams(n); }}>Next</button>
+          <button
+            className="btn btn-sm"
+            disabled={!data || page * data.runs.length >= data.count}
+            onClick={() => {
+              const n = new URLSearchParams(params);
+              n.set("page", String(page + 1));
+              setParams(n);
+            }}
+          >
+            Next
+          </button>
         </div>
       )}
     </div>

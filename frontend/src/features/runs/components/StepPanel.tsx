@@ -22,10 +22,20 @@ function InputSource({ node, port, value }: { node: string; port: string; value:
   const digest = value && typeof value === "object" && "sha256" in value ? String((value as { sha256: unknown }).sha256) : "";
   const short = digest.startsWith("uri:") ? "" : digest.slice(0, 12);
   if (edge) {
-    return <span>output <code>{edge.sourceHandle}</code> of <strong>{edge.source}</strong>{short && <span className="muted"> · sha256 {short}</span>}</span>;
+    return (
+      <span>
+        output <code>{edge.sourceHandle}</code> of <strong>{edge.source}</strong>
+        {short && <span className="muted"> · sha256 {short}</span>}
+      </span>
+    );
   }
   const path = value && typeof value === "object" && "path" in value ? (value as { path: unknown }).path : value;
-  return <span><Value value={path} />{short && <span className="muted"> · sha256 {short}</span>}</span>;
+  return (
+    <span>
+      <Value value={path} />
+      {short && <span className="muted"> · sha256 {short}</span>}
+    </span>
+  );
 }
 
 /** The panel of one step: live log, parameters, cache key and reason, outputs with previews. */
@@ -41,16 +51,25 @@ export function StepPanel({ runId, node, onClose }: { runId: string; node: strin
       <div className="step-panel-head">
         <div>
           <h2>{node}</h2>
-          <div className="muted small">{step.component} · attempt {step.attempt}</div>
+          <div className="muted small">
+            {step.component} · attempt {step.attempt}
+          </div>
         </div>
-        <span className={`status status-${status}`} data-testid="step-panel-status">{statusLabel(status)}</span>
-        <button className="icon-btn" onClick={onClose} aria-label="Close">×</button>
+        <span className={`status status-${status}`} data-testid="step-panel-status">
+          {statusLabel(status)}
+        </span>
+        <button className="icon-btn" onClick={onClose} aria-label="Close">
+          ×
+        </button>
       </div>
       {step.error && <pre className="step-error">{step.error}</pre>}
       {status === "Failed" && run && (
         <div className="step-fix">
-          <Link className="btn btn-sm btn-primary" data-testid="btn-open-in-designer"
-            to={`/pipelines/${run.pipeline}?version=${run.version}&edit=1&from_run=${run.id}&node=${encodeURIComponent(node)}`}>
+          <Link
+            className="btn btn-sm btn-primary"
+            data-testid="btn-open-in-designer"
+            to={`/pipelines/${run.pipeline}?version=${run.version}&edit=1&from_run=${run.id}&node=${encodeURIComponent(node)}`}
+          >
             Open in designer
           </Link>
           <span className="muted small">Fix this step there; the rerun reuses what completed upstream.</span>
@@ -67,36 +86,68 @@ export function StepPanel({ runId, node, onClose }: { runId: string; node: strin
       {tab === "details" && (
         <div className="step-details">
           <dl>
-            <dt>Duration</dt><dd>{formatDuration(span(step.started_at, step.ended_at, Date.now()))}</dd>
+            <dt>Duration</dt>
+            <dd>{formatDuration(span(step.started_at, step.ended_at, Date.now()))}</dd>
             <StepStartFact start={step.start} />
             <dt>Why</dt>
             <dd>
               {step.reason || "—"}
               {step.reused && step.reused_from_run && (
-                <> · output of <Link to={`/runs/${step.reused_from_run}`}>run {step.reused_from_run}</Link></>
+                <>
+                  {" "}
+                  · output of <Link to={`/runs/${step.reused_from_run}`}>run {step.reused_from_run}</Link>
+                </>
               )}
             </dd>
-            <dt>Cache key</dt><dd><code className="break">{step.cache_key || "—"}</code></dd>
-            <dt>Exit code</dt><dd>{step.exit_code ?? "—"}</dd>
+            <dt>Cache key</dt>
+            <dd>
+              <code className="break">{step.cache_key || "—"}</code>
+            </dd>
+            <dt>Exit code</dt>
+            <dd>{step.exit_code ?? "—"}</dd>
           </dl>
           <h3>Parameters</h3>
-          {Object.keys(step.params ?? {}).length === 0 ? <p className="muted">None.</p> : (
-            <table className="table"><tbody>
-              {Object.entries(step.params).map(([k, v]) => <tr key={k}><td>{k}</td><td><Value value={v} /></td></tr>)}
-            </tbody></table>
+          {Object.keys(step.params ?? {}).length === 0 ? (
+            <p className="muted">None.</p>
+          ) : (
+            <table className="table">
+              <tbody>
+                {Object.entries(step.params).map(([k, v]) => (
+                  <tr key={k}>
+                    <td>{k}</td>
+                    <td>
+                      <Value value={v} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
           )}
           <h3>Inputs</h3>
-          {Object.keys(step.inputs ?? {}).length === 0 ? <p className="muted">None.</p> : (
-            <table className="table"><tbody>
-              {Object.entries(step.inputs).map(([k, v]) => <tr key={k}><td>{k}</td><td><InputSource node={node} port={k} value={v} /></td></tr>)}
-            </tbody></table>
+          {Object.keys(step.inputs ?? {}).length === 0 ? (
+            <p className="muted">None.</p>
+          ) : (
+            <table className="table">
+              <tbody>
+                {Object.entries(step.inputs).map(([k, v]) => (
+                  <tr key={k}>
+                    <td>{k}</td>
+                    <td>
+                      <InputSource node={node} port={k} value={v} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
           )}
         </div>
       )}
       {tab === "outputs" && (
         <div className="step-outputs">
           {outputs.length === 0 && <p className="muted">No outputs yet.</p>}
-          {outputs.map(([port, output]) => <OutputCard key={port} runId={runId} node={node} port={port} output={output} />)}
+          {outputs.map(([port, output]) => (
+            <OutputCard key={port} runId={runId} node={node} port={port} output={output} />
+          ))}
         </div>
       )}
     </aside>

@@ -8,9 +8,7 @@ const render = (start: StepStart | null) => renderToStaticMarkup(createElement(S
 
 describe("a step's start in its details", () => {
   it("shows a warm start with its latency", () => {
-    expect(render({ kind: "warm", latency_ms: 24 })).toBe(
-      '<dt>Start</dt><dd data-testid="step-start" data-kind="warm">Warm start · 24 ms</dd>',
-    );
+    expect(render({ kind: "warm", latency_ms: 24 })).toBe('<dt>Start</dt><dd data-testid="step-start" data-kind="warm">Warm start · 24 ms</dd>');
   });
 
   it("shows a cold start with the reason as its tooltip", () => {

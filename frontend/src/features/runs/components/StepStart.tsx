@@ -8,7 +8,9 @@ export function StepStartFact({ start }: { start: StepStart | null | undefined }
   return (
     <>
       <dt>Start</dt>
-      <dd data-testid="step-start" data-kind={start.kind} title={label.title}>{label.text}</dd>
+      <dd data-testid="step-start" data-kind={start.kind} title={label.title}>
+        {label.text}
+      </dd>
     </>
   );
 }

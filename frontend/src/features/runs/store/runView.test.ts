@@ -6,17 +6,50 @@ import { parseFrame, parseRunEvent, RUN_EVENT_TYPES } from "../lib/events";
 
 function step(node: string, extra: Partial<RunStep> = {}): RunStep {
   return {
-    id: 1, node, component: "t_echo@1", status: "NotStarted", attempt: 1, queue: "cpu", worker: "",
-    queued_at: null, started_at: null, ended_at: null, exit_code: null, error: "", params: {}, inputs: {},
-    cache_key: "", reused: false, reused_from: null, reason: "", outputs: {}, has_log: false, start: null, ...extra,
+    id: 1,
+    node,
+    component: "t_echo@1",
+    status: "NotStarted",
+    attempt: 1,
+    queue: "cpu",
+    worker: "",
+    queued_at: null,
+    started_at: null,
+    ended_at: null,
+    exit_code: null,
+    error: "",
+    params: {},
+    inputs: {},
+    cache_key: "",
+    reused: false,
+    reused_from: null,
+    reason: "",
+    outputs: {},
+    has_log: false,
+    start: null,
+    ...extra,
   };
 }
 
 function run(extra: Partial<Run> = {}): Run {
   return {
-    id: 7, pipeline: 1, pipeline_name: "p", version: 1, user: "olivia", status: "Queued", inputs: {}, settings: {},
-    error: "", cancel_requested: false, rerun_of: null, last_seq: 2, created_at: "2025-01-01T00:00:00Z",
-    started_at: null, ended_at: null, steps: [step("a"), step("b")], ...extra,
+    id: 7,
+    pipeline: 1,
+    pipeline_name: "p",
+    version: 1,
+    user: "olivia",
+    status: "Queued",
+    inputs: {},
+    settings: {},
+    error: "",
+    cancel_requested: false,
+    rerun_of: null,
+    last_seq: 2,
+    created_at: "2025-01-01T00:00:00Z",
+    started_at: null,
+    ended_at: null,
+    steps: [step("a"), step("b")],
+    ...extra,
   };
 }
 
@@ -24,7 +57,10 @@ const at = (s: number) => `2025-01-01T00:00:${String(s).padStart(2, "0")}Z`;
 
 function stepStatus(seq: number, node: string, status: string, extra: Record<string, unknown> = {}): RunEvent {
   return {
-    run: 7, seq, type: "step.status", created_at: at(seq),
+    run: 7,
+    seq,
+    type: "step.status",
+    created_at: at(seq),
     payload: { node, step: 1, status, attempt: 1, reused: false, reused_from: null, reason: "", error: "", exit_code: null, worker: "w", ...extra },
   } as RunEvent;
 }
@@ -54,7 +90,12 @@ describe("the run view reducer", () => {
       logs(5, [["conveyor", "uv: Resolved 6 packages in 258ms"]]),
     ]);
     expect(view.steps.a?.preparing).toBe(true);
-    view = applyEvents(view, [logs(6, [["conveyor", "environment abc-py3.10 built in 0.4 s"], ["conveyor", "environment ready"]])]);
+    view = applyEvents(view, [
+      logs(6, [
+        ["conveyor", "environment abc-py3.10 built in 0.4 s"],
+        ["conveyor", "environment ready"],
+      ]),
+    ]);
     expect(view.steps.a?.preparing).toBe(false);
     view = applyEvents(view, [logs(7, [["conveyor", "Preparing environment: another step is building this environment; waiting for it"]])]);
     expect(view.steps.a?.preparing).toBe(true);
@@ -70,7 +111,13 @@ describe("the run view reducer", () => {
   });
 
   it("orders a frame by seq, so a merged log batch cannot undo a later status", () => {
-    const log: RunEvent = { run: 7, seq: 6, type: "step.log", created_at: null, payload: { node: "a", step: 1, attempt: 1, lines: [["stdout", "x"]] } };
+    const log: RunEvent = {
+      run: 7,
+      seq: 6,
+      type: "step.log",
+      created_at: null,
+      payload: { node: "a", step: 1, attempt: 1, lines: [["stdout", "x"]] },
+    };
     const view = applyEvents(fromSnapshot(run()), [log, stepStatus(3, "a", "Running"), stepStatus(4, "a", "Completed")], 6);
     expect(view.steps.a?.status).toBe("Completed");
     expect(view.steps.a?.logTick).toBe(1);
@@ -86,7 +133,10 @@ describe("the run view reducer", () => {
 
   it("records outputs as they are announced", () => {
     const output: RunEvent = {
-      run: 7, seq: 3, type: "step.output", created_at: null,
+      run: 7,
+      seq: 3,
+      type: "step.output",
+      created_at: null,
       payload: { node: "a", step: 1, port: "out", type: "uri_folder", path: "runs/7/a/1/outputs/out", sha256: "ab", size: 3, kind: "folder" },
     };
     const view = applyEvents(fromSnapshot(run()), [output]);
@@ -129,7 +179,13 @@ describe("the event union", () => {
   });
 
   it("reads a socket frame and its last seq", () => {
-    const frame = parseFrame(JSON.stringify({ type: "events", last_seq: 9, events: [{ run: 1, seq: 9, type: "run.status", payload: { status: "Completed", error: "" }, created_at: null }, { type: "nope" }] }));
+    const frame = parseFrame(
+      JSON.stringify({
+        type: "events",
+        last_seq: 9,
+        events: [{ run: 1, seq: 9, type: "run.status", payload: { status: "Completed", error: "" }, created_at: null }, { type: "nope" }],
+      }),
+    );
     expect(frame?.lastSeq).toBe(9);
     expect(frame?.events.map((e) => e.type)).toEqual(["run.status"]);
     expect(parseFrame('{"type":"pong"}')).toBeNull();

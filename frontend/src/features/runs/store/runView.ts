@@ -32,10 +32,28 @@ export function nodeStatus(step: Pick<RunStep, "status" | "reused">): NodeStatus
 
 function emptyStep(node: string): StepView {
   return {
-    id: 0, node, component: null, status: "NotStarted", attempt: 1, queue: "", worker: "",
-    queued_at: null, started_at: null, ended_at: null, exit_code: null, error: "", params: {},
-    inputs: {}, cache_key: "", reused: false, reused_from: null, reason: "", outputs: {},
-    has_log: false, start: null, logTick: 0,
+    id: 0,
+    node,
+    component: null,
+    status: "NotStarted",
+    attempt: 1,
+    queue: "",
+    worker: "",
+    queued_at: null,
+    started_at: null,
+    ended_at: null,
+    exit_code: null,
+    error: "",
+    params: {},
+    inputs: {},
+    cache_key: "",
+    reused: false,
+    reused_from: null,
+    reason: "",
+    outputs: {},
+    has_log: false,
+    start: null,
+    logTick: 0,
   };
 }
 
