@@ -13,9 +13,9 @@ from typing import Any
 from django.conf import settings
 
 from designer.api import previews
+from designer.api.run_serializers import RunSummarySerializer
 from designer.engine.artifacts import UnsafePathError, safe_resolve
 from designer.engine.models import Run, StepRun
-from designer.results.services import run_label_data
 
 COMPARE_MAX = 10
 METRICS_MAX_RUNS = 100
@@ -83,23 +83,6 @@ def step_facts(step: StepRun) -> dict[str, Any]:
     }
 
 
-def run_summary(run: Run) -> dict[str, Any]:
-    return {
-        "id": run.pk,
-        "pipeline": run.pipeline_id,
-        "pipeline_name": run.pipeline.name,
-        "version": run.pipeline_version.number,
-        "user": run.user.username,
-        "status": run.status,
-        "inputs": run.inputs,
-        "settings": run.settings,
-        "created_at": run.created_at,
-        "started_at": run.started_at,
-        "ended_at": run.ended_at,
-        **run_label_data(run),
-    }
-
-
 def compare_runs(runs: list[Run]) -> dict[str, Any]:
     """The comparison of `runs` (in the given order; the first is the baseline)."""
     steps_by_run = [{s.node_id: s for s in run.steps.all()} for run in runs]
@@ -119,7 +102,7 @@ def compare_runs(runs: list[Run]) -> dict[str, Any]:
                 for path in output_images(output):
                     images.setdefault((node, port, path), [False] * len(runs))[index] = True
     return {
-        "runs": [run_summary(run) for run in runs],
+        "runs": RunSummarySerializer(runs, many=True).data,
         "document": runs[0].document,
         "steps": steps,
         "metrics": [{"key": key, "values": values} for key, values in sorted(metrics.items())],

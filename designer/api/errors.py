@@ -16,6 +16,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from designer.engine.idempotency import KeyInvalid, KeyReused
 from designer.engine.submit import RunRefused
 
 
@@ -43,13 +44,28 @@ def _message_of(exc: exceptions.APIException) -> str:
     return str(detail)
 
 
+def _domain_error(exc: Exception) -> Response | None:
+    """The answer to an engine error a view lets through (submit, rerun), else None."""
+    header: dict[str, Any] = {"header": "Idempotency-Key"}
+    if isinstance(exc, RunRefused):  # Every problem, as issues.
+        message = "The run cannot start; see details."
+        return Response(error_body("invalid_run", message, {"errors": exc.errors}), status=400)
+    if isinstance(exc, KeyInvalid):
+        return Response(error_body("invalid_idempotency_key", str(exc), header), status=400)
+    if isinstance(exc, KeyReused):
+        message = "This Idempotency-Key was already used for a different request."
+        body = error_body("idempotency_key_reused", message, {**header, "run": exc.run.pk})
+        return Response(body, status=422)
+    return None
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Wrap DRF's handler so every 4xx has the same JSON shape."""
     if isinstance(exc, ApiError):
         return Response(error_body(exc.code, exc.message, exc.details), status=exc.status_code)
-    if isinstance(exc, RunRefused):  # Submit and rerun: every problem, as issues.
-        message = "The run cannot start; see details."
-        return Response(error_body("invalid_run", message, {"errors": exc.errors}), status=400)
+    domain = _domain_error(exc)
+    if domain is not None:
+        return domain
     if isinstance(exc, DataError):
         # A value the database cannot hold or compare (a NUL byte on PostgreSQL, an integer
         # past 64 bits): the request is at fault, so it is a 400, not a 500.

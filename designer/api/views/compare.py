@@ -32,7 +32,8 @@ def run_ids(request: Request, *, least: int, most: int) -> list[int]:
 
 def visible(request: Request, ids: list[int]) -> list[Run]:
     """The runs in `ids` order; 404 naming the first one the caller may not see."""
-    found = {run.pk: run for run in runs_visible_to(request.user).filter(pk__in=ids)}
+    runs = runs_visible_to(request.user).select_related("label").filter(pk__in=ids)
+    found = {run.pk: run for run in runs}
     for run_id in ids:
         if run_id not in found:
             raise ApiError(404, "not_found", f"Run {run_id} does not exist.", {"ids": run_id})

@@ -24,11 +24,10 @@ from rest_framework.views import APIView
 from designer.api.errors import ApiError
 from designer.api.pagination import Pagination
 from designer.api.params import int_param, safe_filename
+from designer.api.run_serializers import RunDetailSerializer, RunSerializer, StepRunSerializer
 from designer.api.strict import StrictFields, refuse_body
-from designer.datastores.answers import step_inputs_public
 from designer.engine.artifacts import UnsafePathError, safe_resolve
 from designer.engine.idempotency import (
-    KeyInvalid,
     KeyReused,
     key_check,
     request_digest,
@@ -39,7 +38,6 @@ from designer.engine.models import TERMINAL, Run, RunEvent, StepRun
 from designer.engine.selectors import run_for_user, runs_visible_to
 from designer.engine.submit import RunRefused, run_cancel, run_rerun, run_submit
 from designer.pipelines.selectors import pipeline_for_user
-from designer.results.services import run_label_data
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -54,68 +52,10 @@ class RunSubmitSerializer(StrictFields):
     settings = serializers.DictField(required=False, default=dict)
 
 
-def _reuse_source(step: StepRun) -> tuple[int | None, int | None]:
-    """The step and run a step reused, unless that run is another user's (the engine's
-    recorded reason already leaves its id out)."""
-    source = step.reused_from
-    if source is None or source.run.user_id != step.run.user_id:
-        return None, None
-    return source.pk, source.run_id
-
-
+# Kept for callers outside the API (a test reads a step's "start" through it).
 def step_data(step: StepRun) -> dict[str, Any]:
-    reused_from, reused_from_run = _reuse_source(step)
-    return {
-        "id": step.pk,
-        "node": step.node_id,
-        "component": step.run.components.get(step.node_id, {}).get("ref"),
-        "status": step.status,
-        "attempt": step.attempt,
-        "queue": step.queue,
-        "worker": step.worker_id,
-        "queued_at": step.queued_at,
-        "started_at": step.started_at,
-        "ended_at": step.ended_at,
-        "exit_code": step.exit_code,
-        "error": step.error,
-        "params": step.params,
-        "inputs": step_inputs_public(step.inputs),
-        "cache_key": step.cache_key,
-        "reused": step.reused,
-        "reused_from": reused_from,
-        "reused_from_run": reused_from_run,
-        "reason": step.reason,
-        "outputs": step.outputs,
-        "has_log": bool(step.log_path),
-        "start": step.start or None,
-    }
-
-
-def run_data(run: Run, *, with_steps: bool = False) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": run.pk,
-        "pipeline": run.pipeline_id,
-        "pipeline_name": run.pipeline.name,
-        "version": run.pipeline_version.number,
-        "user": run.user.username,
-        "status": run.status,
-        "inputs": run.inputs,
-        "settings": run.settings,
-        "error": run.error,
-        "cancel_requested": run.cancel_requested,
-        "rerun_of": run.rerun_of_id,
-        "last_seq": run.last_seq,
-        "created_at": run.created_at,
-        "started_at": run.started_at,
-        "ended_at": run.ended_at,
-        **run_label_data(run),
-    }
-    if with_steps:
-        steps = run.steps.select_related("reused_from__run")
-        for step in steps:
-            step.run = run
-        data["steps"] = [step_data(step) for step in steps]
-    return data
+    """A step as the runs API answers it."""
+    return dict(StepRunSerializer(step).data)
 
 
 def visible_runs(request: Request) -> QuerySet[Run]:
@@ -167,10 +107,11 @@ class RunListView(APIView):
         if params.get("user"):
             runs = runs.filter(user__username=params["user"])
         paginator = Pagination()
-        page = paginator.paginate_queryset(runs.order_by("-id"), request, view=self) or []
-        return paginator.get_paginated_response([run_data(run) for run in page])
+        runs = runs.select_related("label").order_by("-id")
+        page = paginator.paginate_queryset(runs, request, view=self) or []
+        return paginator.get_paginated_response(RunSerializer(page, many=True).data)
 
-    @extend_schema(request=RunSubmitSerializer, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(request=RunSubmitSerializer, responses={201: RunDetailSerializer})
     def post(self, request: Request) -> Response:
         body = RunSubmitSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -190,8 +131,8 @@ class RunListView(APIView):
                 settings=body.validated_data["settings"],
             )
 
-        run, created = submit_idempotent(request, submit)  # RunRefused: 400 (api.errors)
-        return Response(run_data(run, with_steps=True), status=201 if created else 200)
+        run, created = submit_idempotent(request, submit)
+        return Response(RunDetailSerializer(run).data, status=201 if created else 200)
 
 
 def submit_idempotent(request: Request, submit: Callable[[], Run]) -> tuple[Run, bool]:
@@ -200,31 +141,19 @@ def submit_idempotent(request: Request, submit: Callable[[], Run]) -> tuple[Run,
     With a key, a repeat of the same request answers 200 with the run it created; the same
     key with another body is a 422. A failure while submitting is a JSON error saying
     whether the run exists (the run is created in one transaction, so it does not unless
-    the key finds it), never an HTML 500.
+    the key finds it), never an HTML 500. KeyInvalid, KeyReused and RunRefused are
+    answered by `api.errors`.
     """
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return _submit_guarded(submit, request=request, key=None), True
-    try:
-        key_check(key)
-    except KeyInvalid as exc:
-        raise ApiError(
-            400, "invalid_idempotency_key", str(exc), {"header": "Idempotency-Key"}
-        ) from None
+    key_check(key)
     digest = request_digest(request.data)
-    try:
-        return _submit_guarded(
-            lambda: run_submit_once(user=request.user, key=key, digest=digest, submit=submit),
-            request=request,
-            key=key,
-        )
-    except KeyReused as exc:
-        raise ApiError(
-            422,
-            "idempotency_key_reused",
-            "This Idempotency-Key was already used for a different request.",
-            {"header": "Idempotency-Key", "run": exc.run.pk},
-        ) from None
+    return _submit_guarded(
+        lambda: run_submit_once(user=request.user, key=key, digest=digest, submit=submit),
+        request=request,
+        key=key,
+    )
 
 
 def _submit_guarded(submit: Callable[[], T], *, request: Request, key: str | None) -> T:
@@ -258,25 +187,25 @@ def _submit_guarded(submit: Callable[[], T], *, request: Request, key: str | Non
 
 
 class RunDetailView(APIView):
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: RunDetailSerializer})
     def get(self, request: Request, run_id: int) -> Response:
-        return Response(run_data(run_or_404(request, run_id), with_steps=True))
+        return Response(RunDetailSerializer(run_or_404(request, run_id)).data)
 
 
 class RunCancelView(APIView):
-    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=None, responses={200: RunDetailSerializer})
     def post(self, request: Request, run_id: int) -> Response:
         refuse_body(request)
         run = run_cancel(run=run_or_404(request, run_id))
-        return Response(run_data(run, with_steps=True))
+        return Response(RunDetailSerializer(run).data)
 
 
 class RunRerunView(APIView):
-    @extend_schema(request=None, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(request=None, responses={201: RunDetailSerializer})
     def post(self, request: Request, run_id: int) -> Response:
         refuse_body(request)
-        run = run_rerun(run=run_or_404(request, run_id), user=request.user)  # RunRefused: 400
-        return Response(run_data(run, with_steps=True), status=201)
+        run = run_rerun(run=run_or_404(request, run_id), user=request.user)
+        return Response(RunDetailSerializer(run).data, status=201)
 
 
 class StepLogView(APIView):
