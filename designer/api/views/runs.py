@@ -52,7 +52,8 @@ class RunSubmitSerializer(StrictFields):
     settings = serializers.DictField(required=False, default=dict)
 
 
-# Kept for callers outside the API (a test reads a step's "start" through it).
+# Kept for tests/zygote/test_start.py, which reads a step's "start" through it; new code
+# uses StepRunSerializer.
 def step_data(step: StepRun) -> dict[str, Any]:
     """A step as the runs API answers it."""
     return dict(StepRunSerializer(step).data)
