@@ -204,7 +204,7 @@ def step_run(
             launch = warm_or_cold(
                 command, dirs=dirs, who=who, base=step_identity(), policy=policy,
                 limits=chosen, environment=environment, keep=_environment_paths(environment),
-                etc_dir=_etc_dir, inputs=inputs, dispatched=dispatched,
+                etc_dir=_etc_dir, inputs=inputs, env=env, dispatched=dispatched,
             )  # fmt: skip
             launcher = launch.argv or _launcher(dirs, who, policy, environment, inputs)
             notes.append(launch.note)

@@ -27,7 +27,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,6 +127,7 @@ class ZygoteKey:
     etc_dir: str
     network: bool
     tops: tuple[str, ...]
+    tmpfs_mb: int
     modules: tuple[str, ...]
 
     def digest(self) -> str:
@@ -258,7 +259,8 @@ def _start(key: ZygoteKey, runtime_dir: Path, bwrap: str) -> Zygote:
     argv += ["--chdir", "/", "--remount-ro", "/", "--cap-drop", "ALL"]
     for cap in ZYGOTE_CAPS:
         argv += ["--cap-add", cap]
-    argv += ["--", key.python, str(SERVER), str(sock), json.dumps(key.keep)]
+    config = {"keep": key.keep, "tops": key.tops, "network": key.network, "tmpfs_mb": key.tmpfs_mb}
+    argv += ["--", key.python, str(SERVER), str(sock), json.dumps(config)]
     argv += list(key.modules)
     env = {"PATH": f"{Path(key.python).parent}:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/tmp"}
     with open(folder / "zygote.log", "ab") as log:
@@ -285,9 +287,10 @@ def _start(key: ZygoteKey, runtime_dir: Path, bwrap: str) -> Zygote:
 
 
 def _tree(pid: int) -> list[int]:
-    """`pid` and its descendants (first child each), from /proc."""
+    """`pid` (bwrap), its bwrap descendants and the zygote's Python below them, from /proc
+    (not the Python's standby children, which share its pages)."""
     pids = [pid]
-    while True:
+    while _comm(pids[-1]) == "bwrap":
         try:
             children = Path(f"/proc/{pids[-1]}/task/{pids[-1]}/children").read_text().split()
         except OSError:
@@ -295,6 +298,14 @@ def _tree(pid: int) -> list[int]:
         if not children:
             return pids
         pids.append(int(children[0]))
+    return pids
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
 
 
 def _rss_kb(pid: int) -> int:
@@ -336,6 +347,7 @@ class WarmStep:
     limits: Limits
     tmpfs_mb: int
     modules: tuple[str, ...]
+    env: Mapping[str, str]  # The step's whole environment, as a cold step gets it.
 
 
 @dataclass(frozen=True)
@@ -400,6 +412,7 @@ def warm_launcher(
         etc_dir=str(step.zygote_etc_dir),
         network=step.network,
         tops=tuple(sorted(tops)),
+        tmpfs_mb=step.tmpfs_mb,
         modules=step.modules,
     )
     try:
@@ -410,25 +423,21 @@ def warm_launcher(
     kind, target, args = parsed
     ZYGOTES.launches += 1
     report = runtime_dir / f"start-{os.getpid()}-{next(_REPORTS)}"
-    spec = {
-        "socket": str(zygote.socket),
-        "dispatched": dispatched,
-        "report": str(report),
-        "mounts": [[str(p), p not in step.read_write] for p in binds] + [[str(step.etc_dir), True]],
-        "targets": [str(p) for p in binds] + ["/etc"],
-        "step": {
-            "kind": kind,
-            "target": target,
-            "args": args,
-            "cwd": str(step.work_dir),
-            "uid": step.who.uid,
-            "gid": step.who.gid,
-            "network": step.network,
-            "tops": sorted(tops),
-            "tmpfs_mb": step.tmpfs_mb,
-            "rlimits": rlimits(step.limits),
-        },
+    request = {
+        "kind": kind,
+        "target": target,
+        "args": args,
+        "cwd": str(step.work_dir),
+        "uid": step.who.uid,
+        "gid": step.who.gid,
+        "rlimits": rlimits(step.limits),
+        "env": dict(step.env),
+        "binds": [str(p) for p in binds] + ["/etc"],
     }
-    argv = [sys.executable, "-I", "-S", str(CLIENT), json.dumps(spec)]
+    argv = [sys.executable, "-I", "-S", str(CLIENT), str(zygote.socket), repr(dispatched)]
+    argv += [str(report), json.dumps(request), str(len(binds) + 1)]
+    for path in binds:  # Each folder as a detached mount, read-only unless an output's.
+        argv += ["rw" if path in step.read_write else "ro", str(path)]
+    argv += ["ro", str(step.etc_dir)]
     note = f"warm start: forked from zygote {key.digest()} ({len(step.modules)} modules preloaded)"
     return Launch(argv, note, report)

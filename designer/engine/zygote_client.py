@@ -1,19 +1,20 @@
 """The host side of one warm step: the process the runner supervises (stdlib only).
 
-Started by the step runtime as `python -I -S zygote_client.py SPEC /bin/bash -c ...` in
-place of bubblewrap (the trailing shell command is what a cold start would run; a warm
-start runs the parsed script instead). As root on the host it makes one detached mount per
-bind (`open_tree`, read-only ones locked read-only, all nosuid and nodev), hands them and
-its own stdout/stderr to the zygote (SCM_RIGHTS), relays SIGTERM as a "TERM" line, and
-exits with the step's exit code. If it dies, its connection closes and the zygote kills
-the step's namespace.
+Started by the step runtime as `python -I -S zygote_client.py SOCKET DISPATCHED REPORT
+REQUEST COUNT (ro|rw PATH)... /bin/bash -c ...` in place of bubblewrap (the trailing shell
+command is what a cold start would run; a warm start runs the parsed script instead). As
+root on the host it makes one detached mount per PATH (`open_tree`, read-only ones locked
+read-only, all nosuid and nodev), sends REQUEST (the step's JSON, made by the runtime),
+the mounts and its own stdout/stderr to the zygote (SCM_RIGHTS), writes the start latency
+to REPORT, relays SIGTERM as a "TERM" line, and exits with the step's exit code. If it
+dies, its connection closes and the zygote kills the step's namespace. It imports as
+little as it can (no json): its start-up is part of every warm step's.
 """
 
 from __future__ import annotations
 
 import array
 import ctypes
-import json
 import os
 import signal
 import socket
@@ -68,13 +69,12 @@ def detached_mount(path: str, read_only: bool) -> int:
 
 
 def main(argv: list[str]) -> int:
-    spec = json.loads(argv[1])
-    mounts = [detached_mount(path, read_only) for path, read_only in spec.pop("mounts")]
-    step = {**spec.pop("step"), "binds": spec.pop("targets")}
-    step["env"] = dict(os.environ)
+    path, dispatched, report, data = argv[1], float(argv[2]), argv[3], argv[4].encode()
+    pairs = argv[6 : 6 + 2 * int(argv[5])]
+    binds = zip(pairs[::2], pairs[1::2], strict=True)
+    mounts = [detached_mount(folder, mode == "ro") for mode, folder in binds]
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    conn.connect(spec["socket"])
-    data = json.dumps(step).encode()
+    conn.connect(path)
     fds = array.array("i", [1, 2, *mounts])
     conn.sendall(struct.pack("!I", len(data)))
     conn.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)])
@@ -84,9 +84,9 @@ def main(argv: list[str]) -> int:
     reader = conn.makefile("rb")
     for line in reader:
         if line.startswith(b"started"):
-            waited = (time.monotonic() - spec["dispatched"]) * 1000
-            with open(spec["report"], "w") as report:  # Read back by the runtime.
-                report.write(f"{waited:.3f}")
+            waited = (time.monotonic() - dispatched) * 1000
+            with open(report, "w") as written:  # Read back by the runtime.
+                written.write(f"{waited:.3f}")
             print(f"[conveyor] warm start: {waited:.1f} ms from dispatch", file=sys.stderr)
             sys.stderr.flush()
         elif line.startswith(b"exit "):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from django.conf import settings
@@ -26,6 +26,7 @@ def warm_or_cold(
     keep: tuple[Path, ...],
     etc_dir: Callable[[Identity, bool], Path],
     inputs: Sequence[Path],
+    env: Mapping[str, str],
     dispatched: float,
 ) -> Launch:
     """The warm launch of a step, or a cold one saying why.
@@ -33,7 +34,8 @@ def warm_or_cold(
     command: the rendered command (without the limits prefix). dirs, who, policy, limits,
     environment, inputs: as the cold sandbox gets them. base: the configured step identity
     (the zygote's /etc is made for it). keep: the environment's read-only paths. etc_dir:
-    the runtime's generated /etc for an identity and network setting. dispatched:
+    the runtime's generated /etc for an identity and network setting. env: the step's
+    environment variables. dispatched:
     time.monotonic() when the runtime got the step.
     """
     if not settings.WARM_START_POOLS.get(policy.name, settings.WARM_STARTS):
@@ -60,6 +62,7 @@ def warm_or_cold(
         limits=limits,
         tmpfs_mb=settings.STEP_TMPFS_MB,
         modules=tuple(modules),
+        env=env,
     )
     runtime_dir = Path(settings.CONVEYOR_HOME) / "runtime"
     return warm_launcher(

@@ -1,25 +1,28 @@
 """The warm zygote: runs inside a bubblewrap sandbox that holds no user data (stdlib only).
 
-Started by `designer.engine.zygote` as `python zygote_server.py SOCKET KEEP MODULE...` with
-root's uid but only the capabilities it needs (SYS_ADMIN, SETUID, SETGID, SETPCAP), the
-OS, the environment and a private /tmp. It imports MODULE... once (BLAS/OpenMP held to
-one thread first, so that no thread exists at fork), then serves one connection per step
-on SOCKET.
+Started by `designer.engine.zygote` as `python zygote_server.py SOCKET CONFIG MODULE...`
+with root's uid but only the capabilities it needs (SYS_ADMIN, SETUID, SETGID, SETPCAP),
+the OS, the environment and a private /tmp. It imports MODULE... once (BLAS/OpenMP held
+to one thread first, so that no thread exists at fork), then keeps STANDBY supervisors
+ready on SOCKET, each waiting for one step. CONFIG (JSON) holds what every step of this
+zygote shares: `keep` (the environment's paths), `tops`, `network`, `tmpfs_mb`.
 
-A request is one JSON spec plus descriptors (SCM_RIGHTS): stdout, stderr, then one
-detached mount (open_tree) per bind, made by the host-side client. For each request the
-zygote forks A:
+A standby is set up before any request, so that a step's start costs no fork:
 
 - A: new session; its own mount, PID, IPC, UTS, cgroup (and, without network, net)
-  namespaces;
-  a fresh tmpfs on /tmp, /dev/shm and each top-level folder the binds need; the binds
-  moved in at their host paths; then forks B and relays: a "TERM" line from the client
-  becomes SIGTERM to B, the client's end of the connection closing becomes SIGKILL.
-- B: PID 1 of the new namespace: a fresh /proc, the hostname, the limits, no groups, the
-  step's uid/gid, no capabilities (also the bounding set), no_new_privs; forks C and
-  forwards signals to it; when C ends, B ends, and the kernel kills what C left behind.
-- C: the step: its stdio, environment, cwd and argv, fresh random seeds, then the script
-  (`runpy`), as `python file.py` or `python -m module` would.
+  namespaces; a fresh tmpfs on /tmp, /dev/shm and each top-level folder the binds need;
+  forks B; then accepts one connection. A request is one JSON spec plus descriptors
+  (SCM_RIGHTS): stdout, stderr, then one detached mount (open_tree) per bind, made by
+  the host-side client. A moves the binds in at their host paths, hands the spec to B and
+  C, and relays: a "TERM" line from the client becomes SIGTERM to B, the client's end of
+  the connection closing becomes SIGKILL.
+- B: PID 1 of the new namespace: a fresh /proc, the hostname; forks C; on the spec, the
+  limits, no groups, the step's uid/gid, no capabilities (also the bounding set),
+  no_new_privs; forwards signals to C; when C ends, B ends, and the kernel kills what C
+  left behind. If A goes away first, B and C end.
+- C: on the spec, the same privilege drop as B, then the step: its stdio, environment,
+  cwd and argv, fresh random seeds, then the script (`runpy`), as `python file.py` or
+  `python -m module` would.
 
 This file must run on every Python an environment may have (3.8+): no newer syntax.
 """
@@ -32,10 +35,12 @@ import contextlib
 import ctypes
 import json
 import os
+import select
 import signal
 import socket
 import struct
 import sys
+import time
 import traceback
 
 THREAD_VARIABLES = (
@@ -70,8 +75,9 @@ LAST_CAP = 63
 MAX_SPEC = 1024 * 1024
 MAX_FDS = 250
 REFUSED = 125
-# The read-only paths the zygote was started with (its environment), set by `main`.
-KEEP: list = []
+STANDBY = 2  # Supervisors kept ready: steps arriving together need not wait for a fork.
+# What every step of this zygote shares (see the module doc), set by `main`.
+CONFIG: dict = {}
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -116,22 +122,35 @@ def preload(modules) -> list:
 
 
 def serve(path: str) -> None:
-    """Accept one connection per step and fork it; reap finished children."""
+    """Keep STANDBY supervisors waiting on `path`; fork a new one when one takes a step."""
     signal.signal(signal.SIGCHLD, lambda *_: _reap())
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     os.chmod(path, 0o600)
     listener.listen(16)
     print("ready", flush=True)
+    waiting: dict = {}  # read end of a standby's pipe -> its pid
     while True:
-        try:
-            conn, _ = listener.accept()
-        except InterruptedError:
-            continue
-        try:
-            _fork_step(conn)
-        finally:
-            conn.close()
+        while len(waiting) < STANDBY:
+            if threading_count() > 1:  # Never fork a threaded process; the runtime replaces us.
+                print("refused: the zygote has more than one thread", file=sys.stderr)
+                sys.exit(REFUSED)
+            taken, tell = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                os.close(taken)
+                for fd in waiting:
+                    os.close(fd)
+                _standby(listener, tell)
+            os.close(tell)
+            waiting[taken] = pid
+        ready, _, _ = select.select(list(waiting), [], [])
+        for fd in ready:
+            took = os.read(fd, 1)
+            os.close(fd)
+            del waiting[fd]
+            if not took:  # It died before taking a step (its error is in the log).
+                time.sleep(0.5)
 
 
 def _reap() -> None:
@@ -164,6 +183,12 @@ def _receive(conn: socket.socket):
     return json.loads(data), list(fds)
 
 
+def _send(conn: socket.socket, spec: dict, fds: list) -> None:
+    data = json.dumps(spec).encode()
+    conn.sendall(struct.pack("!I", len(data)))
+    conn.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))])
+
+
 def _read_exact(conn: socket.socket, size: int) -> bytes:
     data = b""
     while len(data) < size:
@@ -174,33 +199,6 @@ def _read_exact(conn: socket.socket, size: int) -> bytes:
     return data
 
 
-def _fork_step(conn: socket.socket) -> None:
-    # Only the host's root (the runtime's client) may ask; never a step.
-    uid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[1]
-    if uid != 0:
-        return
-    try:
-        spec, fds = _receive(conn)
-    except (OSError, ValueError, EOFError):
-        return
-    try:
-        if threading_count() > 1:
-            conn.sendall(b"refused: the zygote has more than one thread\n")
-            return
-        if int(spec["uid"]) == 0 or int(spec["gid"]) == 0 or len(fds) != 2 + len(spec["binds"]):
-            conn.sendall(b"refused: a step never runs as root\n")
-            return
-        if os.fork() == 0:
-            try:
-                _supervise(conn, spec, fds)
-            except BaseException:
-                traceback.print_exc()
-            os._exit(REFUSED)
-    finally:
-        for fd in fds:
-            os.close(fd)
-
-
 def threading_count() -> int:
     """The larger of Python's and the kernel's thread count."""
     import threading
@@ -208,36 +206,71 @@ def threading_count() -> int:
     return max(threading.active_count(), threads())
 
 
-def _supervise(conn: socket.socket, spec: dict, fds: list) -> None:
-    """A: set up the step's namespaces and mounts, start B, relay signals and the exit."""
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    os.setsid()
+def _standby(listener: socket.socket, tell: int) -> None:
+    """A: the namespaces and mounts every step of this zygote gets, B and C waiting, then
+    one step; never returns."""
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        os.setsid()
+        _namespaces()
+        to_b, b_end = socket.socketpair()
+        to_c, c_end = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:
+            for item in (listener, to_b, to_c):
+                item.close()
+            os.close(tell)
+            _init(b_end, c_end)
+        b_end.close()
+        c_end.close()
+        conn, _ = listener.accept()
+        os.write(tell, b"1")  # The zygote forks the next standby meanwhile.
+        os.close(tell)
+        listener.close()
+        _take(conn, pid, to_b, to_c)
+    except BaseException:
+        traceback.print_exc()
+    os._exit(REFUSED)  # B sees A go (PDEATHSIG); C ends with its namespace.
+
+
+def _namespaces() -> None:
+    """Unshare the step's namespaces; fresh tmpfs on /tmp, /dev/shm and the tops."""
     flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP
-    if not spec.get("network"):
+    if not CONFIG["network"]:
         flags |= CLONE_NEWNET
     _check(_libc.unshare(flags), "unshare")
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    size = f"size={int(spec['tmpfs_mb']) * 1024 * 1024}"
+    size = f"size={int(CONFIG['tmpfs_mb']) * 1024 * 1024}"
     _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, size + ",mode=1777")
     # The environment may live under a folder that is covered next: keep it.
-    kept = [(_clone(p), p) for p in KEEP if _under_any(p, ["/tmp", *spec["tops"]])]
-    for top in ["/tmp", *spec["tops"]]:  # A private /tmp; fresh folders to bind into.
+    tops = ["/tmp", *CONFIG["tops"]]
+    kept = [(_clone(p), p) for p in CONFIG["keep"] if _under_any(p, tops)]
+    for top in tops:  # A private /tmp; fresh folders to bind into (hiding the socket).
         options = size + ",mode=1777" if top == "/tmp" else "size=1m,mode=0755"
         _mount("tmpfs", top, "tmpfs", MS_NOSUID | MS_NODEV, options)
     for fd, path in kept:
         _bind(fd, path)
         os.close(fd)
-    for index, target in enumerate(spec["binds"]):
-        _bind(fds[2 + index], target)
-    pid = os.fork()
-    if pid == 0:
-        try:
-            _init(spec, fds[0], fds[1])
-        except BaseException:
-            traceback.print_exc()
-        os._exit(REFUSED)
-    for fd in fds:
-        os.close(fd)
+
+
+def _take(conn: socket.socket, pid: int, to_b: socket.socket, to_c: socket.socket) -> None:
+    """A with a connection: check it, bind the step's folders, hand the step to B and C."""
+    # Only the host's root (the runtime's client) may ask; never a step.
+    uid = struct.unpack("3i", conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))[1]
+    if uid != 0:
+        return
+    spec, fds = _receive(conn)
+    try:
+        if int(spec["uid"]) == 0 or int(spec["gid"]) == 0 or len(fds) != 2 + len(spec["binds"]):
+            conn.sendall(b"refused: a step never runs as root\n")
+            return
+        for index, target in enumerate(spec["binds"]):
+            _bind(fds[2 + index], target)
+        _send(to_c, spec, fds[:2])
+        _send(to_b, {k: spec[k] for k in ("uid", "gid", "rlimits")}, [])
+    finally:
+        for fd in fds:
+            os.close(fd)
     conn.sendall(b"started\n")
     _relay(conn, pid)
 
@@ -270,12 +303,12 @@ def _bind(fd: int, target: str) -> None:
 
 
 def _relay(conn: socket.socket, pid: int) -> None:
-    import select
-
+    pidfd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None
+    watched: list = [conn] if pidfd is None else [conn, pidfd]
     status = None
     while status is None:
-        ready, _, _ = select.select([conn], [], [], 0.05)
-        if ready:
+        ready, _, _ = select.select(watched, [], [], 0.05 if pidfd is None else None)
+        if conn in ready:
             line = conn.recv(64)
             os.kill(pid, signal.SIGTERM if line.startswith(b"TERM") else signal.SIGKILL)
         done, raw = os.waitpid(pid, os.WNOHANG)
@@ -286,27 +319,24 @@ def _relay(conn: socket.socket, pid: int) -> None:
         conn.sendall(b"exit %d\n" % code)
 
 
-def _init(spec: dict, stdout: int, stderr: int) -> None:
-    """B: PID 1 of the step's namespace; drops every privilege, then starts C."""
-    _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl pdeathsig")
-    _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV)
-    import resource
-
-    socket.sethostname("conveyor-step")
-    for name, value in spec["rlimits"].items():
-        limit = resource.RLIM_INFINITY if value is None else value
-        resource.setrlimit(getattr(resource, name), (limit, limit))
-    os.setgroups([])
-    for cap in range(LAST_CAP + 1):
-        _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)  # Unknown numbers fail harmlessly.
-    os.setresgid(spec["gid"], spec["gid"], spec["gid"])
-    os.setresuid(spec["uid"], spec["uid"], spec["uid"])  # Clears every capability.
-    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl no_new_privs")
-    child = os.fork()
-    if child == 0:
-        _step(spec, stdout, stderr)
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        signal.signal(sig, lambda number, _frame: os.kill(child, number))
+def _init(to_a: socket.socket, c_end: socket.socket) -> None:
+    """B: PID 1 of the step's namespace; starts C, then drops every privilege; never returns."""
+    try:
+        _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl pdeathsig")
+        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV)
+        socket.sethostname("conveyor-step")
+        child = os.fork()
+        if child == 0:
+            to_a.close()
+            _step(c_end)
+        c_end.close()
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(sig, lambda number, _frame: os.kill(child, number))
+        spec, _ = _receive(to_a)  # EOFError: A went away before a step.
+        _drop(spec)
+    except BaseException:
+        traceback.print_exc()
+        os._exit(REFUSED)
     while True:
         try:
             pid, status = os.waitpid(-1, 0)
@@ -316,17 +346,38 @@ def _init(spec: dict, stdout: int, stderr: int) -> None:
             os._exit(_exit_code(status))
 
 
+def _drop(spec: dict) -> None:
+    """The step's limits, then its uid/gid with no groups, capabilities or new privileges."""
+    import resource
+
+    for name, value in spec["rlimits"].items():
+        limit = resource.RLIM_INFINITY if value is None else value
+        resource.setrlimit(getattr(resource, name), (limit, limit))
+    os.setgroups([])
+    for cap in range(LAST_CAP + 1):
+        _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)  # Unknown numbers fail harmlessly.
+    os.setresgid(spec["gid"], spec["gid"], spec["gid"])
+    os.setresuid(spec["uid"], spec["uid"], spec["uid"])  # Clears every capability.
+    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl no_new_privs")
+
+
 def _exit_code(status: int) -> int:
     if os.WIFSIGNALED(status):
         return 128 + os.WTERMSIG(status)
     return os.WEXITSTATUS(status)
 
 
-def _step(spec: dict, stdout: int, stderr: int) -> None:
-    """C: the step's own process; never returns."""
+def _step(to_a: socket.socket) -> None:
+    """C: the step's own process, once A hands it the step; never returns."""
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD):
         signal.signal(sig, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        spec, (stdout, stderr) = _receive(to_a)
+        _drop(spec)
+    except BaseException:
+        traceback.print_exc()
+        os._exit(REFUSED)
     null = os.open("/dev/null", os.O_RDONLY)
     os.dup2(null, 0)
     os.dup2(stdout, 1)
@@ -390,10 +441,10 @@ def _run(kind: str, target: str, args: list) -> None:
 
 
 def main(argv: list) -> None:
-    socket_path, keep, modules = argv[1], json.loads(argv[2]), argv[3:]
+    socket_path, modules = argv[1], argv[3:]
     if sys.path and sys.path[0] == os.path.dirname(os.path.abspath(__file__)):
         sys.path.pop(0)  # This file's folder is no step's business.
-    KEEP.extend(keep)
+    CONFIG.update(json.loads(argv[2]))
     failed = preload(modules)
     print(f"preloaded {len(modules) - len(failed)} of {len(modules)} modules", file=sys.stderr)
     for module, error in failed:
