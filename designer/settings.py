@@ -318,10 +318,11 @@ def _pool_policy(pool: str) -> PoolPolicy:
 
 STEP_POOLS = {pool: _pool_policy(pool) for pool in COMPUTE_POOLS}
 
-# Warm starts (docs/engine.md "Warm starts"): off unless set; per pool with
-# CONVEYOR_POOL_<POOL>_WARM_STARTS. CONVEYOR_ZYGOTE_PRELOAD: JSON {environment hash or
-# "default": [module, ...]} replacing the preload list derived from the environment.
-WARM_STARTS = env_bool("CONVEYOR_WARM_STARTS", False)
+# Warm starts (docs/engine.md "Warm starts"): on unless set off (they need a server running
+# as root; elsewhere steps start cold); per pool with CONVEYOR_POOL_<POOL>_WARM_STARTS.
+# CONVEYOR_ZYGOTE_PRELOAD: JSON {environment hash or "default": [module, ...]} replacing
+# the preload list derived from the environment.
+WARM_STARTS = env_bool("CONVEYOR_WARM_STARTS", True)
 
 WARM_START_POOLS = {
     pool: env_bool(_pool_variable(pool, "_WARM_STARTS"), WARM_STARTS) for pool in COMPUTE_POOLS

@@ -181,3 +181,13 @@ def _fresh_cache(settings: object, request: pytest.FixtureRequest) -> None:
 def _fast_password_hashing(settings: object) -> None:
     """Personas are created in most database tests; a slow hasher only costs time there."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _cold_starts_in_the_sandbox_suite(request: pytest.FixtureRequest) -> None:
+    """Warm starts are on by default; tests/sandbox keeps proving the cold sandbox, while
+    tests/zygote runs the same hostile-step suite with warm starts on."""
+    if request.node.path.parent.name == "sandbox":
+        settings = request.getfixturevalue("settings")
+        settings.WARM_STARTS = False
+        settings.WARM_START_POOLS = dict.fromkeys(settings.COMPUTE_POOLS, False)

@@ -1,4 +1,4 @@
-"""Warm-start settings: off by default, per pool, and a malformed value stops start-up."""
+"""Warm-start settings: on by default, off per pool, and a malformed value stops start-up."""
 
 from __future__ import annotations
 
@@ -28,11 +28,19 @@ def test_a_malformed_warm_start_setting_stops_start_up_naming_it(tmp_path: Path,
     assert variable in result.stderr.strip().splitlines()[-1]
 
 
-def test_warm_starts_are_off_by_default_and_one_pool_may_turn_them_on(tmp_path: Path):
+def test_warm_starts_are_on_by_default_and_one_pool_may_turn_them_off(tmp_path: Path):
     code = "from django.conf import settings as s; print(s.WARM_STARTS, s.WARM_START_POOLS)"
     env = {"CONVEYOR_COMPUTE_POOLS": "cpu,gpu"}
     default = run_settings(tmp_path, code, env)
-    assert default == "False {'cpu': False, 'gpu': False}"
+    assert default == "True {'cpu': True, 'gpu': True}"
+    assert run_settings(tmp_path, code, {**env, "CONVEYOR_POOL_GPU_WARM_STARTS": "0"}) == (
+        "True {'cpu': True, 'gpu': False}"
+    )
+
+
+def test_warm_starts_turned_off_for_the_server_may_stay_on_for_one_pool(tmp_path: Path):
+    code = "from django.conf import settings as s; print(s.WARM_STARTS, s.WARM_START_POOLS)"
+    env = {"CONVEYOR_COMPUTE_POOLS": "cpu,gpu", "CONVEYOR_WARM_STARTS": "0"}
     assert run_settings(tmp_path, code, {**env, "CONVEYOR_POOL_GPU_WARM_STARTS": "1"}) == (
         "False {'cpu': False, 'gpu': True}"
     )
