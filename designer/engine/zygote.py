@@ -57,7 +57,12 @@ HEAVY_MODULES = {
         "sklearn.metrics",
         "sklearn.preprocessing",
         "sklearn.pipeline",
+        "sklearn.neighbors",
+        "sklearn.svm",
+        "sklearn.datasets",
     ),
+    # pyplot also loads the font cache, which a cold step (a fresh HOME) rebuilds each time.
+    "matplotlib": ("matplotlib", "matplotlib.pyplot"),
     "pyarrow": ("pyarrow",),
     "joblib": ("joblib",),
     "yaml": ("yaml",),

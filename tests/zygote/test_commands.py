@@ -77,3 +77,12 @@ def test_the_warm_limits_are_the_cold_ulimit_values():
         "RLIMIT_FSIZE": 10 * 1024 * 1024,
         "RLIMIT_CPU": None,
     }
+
+
+def test_the_template_steps_plotting_and_model_imports_are_preloaded(tmp_path):
+    site = tmp_path / "lib" / "python3.11" / "site-packages"
+    for package in ("sklearn", "matplotlib"):
+        (site / package).mkdir(parents=True)
+    modules = preload_modules([site], None)
+    # evaluate_model and compare_evaluations plot; sample_dataset loads sklearn.datasets.
+    assert {"matplotlib.pyplot", "sklearn.datasets", "sklearn.svm"} <= set(modules)
