@@ -110,15 +110,18 @@ def step_execute(*, step_run_id: int) -> None:
     dirs = store.make_step_dirs(
         str(step.run_id), step.node_id, step.attempt, {n: p.type for n, p in spec.outputs.items()}
     )
+    # Its last log lines are written with the finish, in the same transaction.
+    monitor = StepMonitor(step)
     try:
         environment = step_environment(
             step=step, value=spec.environment, component=spec.ref, log_path=dirs.log_path
         )
-        outcome = _execute(plan, step, spec, store, dirs, environment=environment)
+        outcome = _execute(plan, step, spec, store, dirs, monitor, environment=environment)
     except EnvironmentProblem as exc:  # Unresolvable or failed to build: the step fails.
         outcome = Outcome(Status.FAILED, error=str(exc))
     except (OperationalError, InterfaceError) as exc:
         # The database went away under the engine, not the step: try the step again.
+        monitor.flush_last()
         _retry_after_db_error(step, exc)
         _CLEANER.put(store, dirs)
         return
@@ -128,7 +131,7 @@ def step_execute(*, step_run_id: int) -> None:
         # The exit code and outputs are what count: a lost connection is reconnected and
         # the recording retried (conditional on this attempt, so a commit whose answer
         # was lost is not applied twice).
-        db_retry(lambda: _finish(step, outcome), what=f"recording step {step.pk}")
+        db_retry(lambda: _finish(step, outcome, monitor), what=f"recording step {step.pk}")
     finally:
         # After the finish, in the background: the next steps are already queued, and
         # their start (claim, folders, spawn) should not compete with this removal.
@@ -217,6 +220,7 @@ def _execute(
     spec: ComponentSpec,
     store: ArtifactStore,
     dirs: StepDirs,
+    monitor: StepMonitor,
     *,
     environment: PreparedEnvironment | None = None,
 ) -> Outcome:
@@ -245,7 +249,6 @@ def _execute(
         mlflow_dir = dirs.outputs / MLFLOW_OUTPUT  # a file tracking store, read back after
         variables = {**environment.variables, **mlflow_variables(mlflow_dir, cwd=dirs.work)}
         environment = replace(environment, variables=variables)
-    monitor = StepMonitor(step)
     monitor.start()
     node_settings = plan.nodes[step.node_id].get("settings") or {}
     try:
@@ -268,7 +271,7 @@ def _execute(
     except SandboxUnavailable as exc:
         return Outcome(Status.FAILED, error=f"node '{step.node_id}': {exc}")
     finally:
-        monitor.stop()
+        monitor.stop(flush=False)
     outcome = _outcome(step, spec, store, outputs, result, timeout)
     return replace(_with_mlflow(step, store, outcome, mlflow_dir), start=result.start)
 
@@ -396,13 +399,16 @@ def _engine_error(step: StepRun, dirs: StepDirs, exc: Exception) -> Outcome:
     return Outcome(Status.FAILED, error=f"engine error: {type(exc).__name__}: {exc}")
 
 
-def _finish(step: StepRun, outcome: Outcome) -> None:
+def _finish(step: StepRun, outcome: Outcome, monitor: StepMonitor | None = None) -> None:
     """Record the outcome and advance the run, in one transaction under the run lock.
 
     A completion advances only the step's downstreams; any other end (or a canceled run)
     takes a full advance, which applies continue_on_step_failure to the whole run.
+    monitor: the step's stopped monitor; its last log lines are journaled first.
     """
     with run_journal(step.run_id) as journal:
+        if monitor is not None:
+            monitor.append_last_lines(journal)
         done = step_transition(
             journal,
             step,

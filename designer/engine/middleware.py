@@ -7,13 +7,38 @@ from typing import Any
 import dramatiq
 from django.conf import settings
 from django_dramatiq.middleware import DbConnectionsMiddleware
+from dramatiq.broker import Consumer
 
 from designer.engine.connections import connections_tidy
+
+# A delay queue holds only messages that wait anyway (database retries back off 250 ms and
+# more): polled every few ms like a compute queue, it cost each idle `rundramatiq` process
+# about 40 ms of CPU a second, and Redis as much again, also while every thread was busy.
+DELAY_QUEUE_POLL_MS = 100
 
 
 def tune_worker(worker: dramatiq.Worker) -> None:
     """Redis consumers back off up to worker_timeout when idle: keep it a few ms."""
     worker.worker_timeout = settings.ENGINE_WORKER_TIMEOUT_MS
+
+
+def delay_queues_poll_slowly(broker: dramatiq.Broker) -> None:
+    """Have the broker's delay-queue consumers back off up to DELAY_QUEUE_POLL_MS when idle.
+
+    Dramatiq gives every consumer the worker's timeout; compute queues keep theirs (a step
+    is picked up within milliseconds), delay queues (`<queue>.DQ`) take the longer one.
+    """
+    consume = broker.consume
+    if getattr(consume, "delay_queues_slow", False):
+        return
+
+    def consume_tuned(queue_name: str, prefetch: int = 1, timeout: int = 5000) -> Consumer:
+        if queue_name.endswith(".DQ"):
+            timeout = max(timeout, DELAY_QUEUE_POLL_MS)
+        return consume(queue_name, prefetch=prefetch, timeout=timeout)
+
+    consume_tuned.delay_queues_slow = True  # type: ignore[attr-defined]
+    broker.consume = consume_tuned  # type: ignore[method-assign]
 
 
 def broker_tune(broker: dramatiq.Broker) -> None:
@@ -42,6 +67,7 @@ class EngineMiddleware(dramatiq.Middleware):
         from designer.engine.runtime import sandbox_announce
 
         tune_worker(worker)
+        delay_queues_poll_slowly(broker)
         queues_declare(broker)
         sandbox_announce()  # `rundramatiq` workers say at start-up when steps run unsandboxed.
         broker_tune(broker)

@@ -2,7 +2,8 @@
 
 One daemon thread per process (`_Hub`, started on first use) services every step running
 in that process about every 100 ms, so starting a step costs a dict insert, not a thread
-and a database connection. The worker thread flushes the last log lines itself at `stop`.
+and a database connection. A step's first lines wait one batch period; its last lines are
+written by the worker thread, with the step's finish (`append_last_lines`) or by `stop`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from designer.engine import events
 from designer.engine.connections import connections_tidy
 from designer.engine.dbretry import db_retry
 from designer.engine.models import Run, Status, StepRun
-from designer.engine.state import run_journal
+from designer.engine.state import Journal, run_journal
 
 LOG_BATCH_SECONDS = 0.1
 # The pid is diagnostics only: a step that ends sooner than this never writes it (its
@@ -47,6 +48,9 @@ class StepMonitor:
         # The claim just wrote the heartbeat and checked cancellation under the run lock:
         # the first beat and poll are due one interval later (a short step needs neither).
         now = time.monotonic()
+        # The first lines wait one batch period too: a step that ends sooner publishes them
+        # with its finish, in that transaction, instead of one more taking the run lock.
+        self._first_flush = now + LOG_BATCH_SECONDS
         self._next_beat = now + settings.ENGINE_HEARTBEAT_INTERVAL
         self._next_poll = now + settings.ENGINE_CANCEL_POLL
         self._stopped = False
@@ -65,11 +69,21 @@ class StepMonitor:
         """Have the process's monitor thread service this step."""
         _hub().add(self)
 
-    def stop(self) -> None:
-        """Stop servicing this step and flush its last lines (in the calling thread)."""
+    def stop(self, *, flush: bool = True) -> None:
+        """Stop servicing this step and flush its last lines (in the calling thread).
+
+        flush: False keeps the last lines for `append_last_lines` (written with the step's
+        finish, in its transaction) or a later `flush_last`.
+        """
         _hub().remove(self)
         with self._busy:
             self._stopped = True
+        if flush:
+            self.flush_last()
+
+    def flush_last(self) -> None:
+        """Publish the lines not published yet in a transaction of their own."""
+        with self._busy:
             try:
                 # A database outage must not fail the step: its lines are in the log file
                 # anyway; only their live events wait (or, past the limit, are dropped).
@@ -82,8 +96,9 @@ class StepMonitor:
         with self._busy:
             if self._stopped:
                 return
-            self._flush()
             now = time.monotonic()
+            if now >= self._first_flush:
+                self._flush()
             if self._pid is not None and now >= self._pid_due:
                 self._record_pid()
             if now >= self._next_poll:
@@ -112,19 +127,31 @@ class StepMonitor:
             lines, self._lines = self._lines, []
         if not lines:
             return
-        payload = {
+        try:
+            with run_journal(self.step.run_id) as journal:
+                journal.append(events.STEP_LOG, self._payload(lines))
+        except DatabaseError:
+            with self._lock:  # Kept for the next flush, in order.
+                self._lines = lines + self._lines
+            raise
+
+    def append_last_lines(self, journal: Journal) -> None:
+        """Append the lines not published yet to `journal`, the open transaction of the
+        step's run (after `stop(flush=False)`): a short step's last lines then cost no
+        transaction and run lock of their own. They stay here, so a retried transaction
+        appends them again."""
+        with self._lock:
+            lines = list(self._lines)
+        if lines:
+            journal.append(events.STEP_LOG, self._payload(lines))
+
+    def _payload(self, lines: list[list[str]]) -> dict[str, object]:
+        return {
             "node": self.step.node_id,
             "step": self.step.pk,
             "attempt": self.step.attempt,
             "lines": lines,
         }
-        try:
-            with run_journal(self.step.run_id) as journal:
-                journal.append(events.STEP_LOG, payload)
-        except DatabaseError:
-            with self._lock:  # Kept for the next flush, in order.
-                self._lines = lines + self._lines
-            raise
 
 
 class _Hub(threading.Thread):
