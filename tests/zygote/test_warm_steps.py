@@ -175,3 +175,30 @@ def test_a_warm_steps_exit_code_and_traceback_come_back_as_a_cold_steps_would(ma
     assert result.exit_code == 3 and "warm start" in log and "before" in log
     result, log = run(make_dirs("raise ValueError('broken step')\n"))
     assert result.exit_code == 1 and "ValueError: broken step" in result.stderr_tail
+
+
+def test_steps_arriving_together_each_get_a_standby_of_their_own(make_dirs):
+    # Three at once: two standbys are ready, the third waits for a replacement.
+    script = (
+        "import os, sys, time\n"
+        "time.sleep(1)\n"
+        "print('pids', sorted(int(p) for p in os.listdir('/proc') if p.isdigit()))\n"
+        "print('outputs', os.listdir(os.path.dirname(sys.argv[1])))\n"
+    )
+    run(make_dirs("print('zygote started')\n"))
+    steps = [make_dirs(script) for _ in range(3)]
+    results: list[Any] = [None] * 3
+
+    def one(index: int) -> None:
+        dirs = steps[index]
+        results[index] = run(dirs, f"python step.py {dirs.outputs}/out")
+
+    threads = [threading.Thread(target=one, args=(index,)) for index in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    for result, log in results:
+        assert result.exit_code == 0 and "warm start: forked" in log, log
+        assert "pids [1, 2]" in log and "outputs ['out']" in log, log
+        assert result.start["kind"] == "warm" and result.start["latency_ms"] > 0
