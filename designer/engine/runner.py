@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -158,6 +159,7 @@ def run_step(
     launcher: Sequence[str] = (),
     notes: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
+    around_spawn: Callable[[], AbstractContextManager[object]] | None = None,
 ) -> StepResult:
     """Run `command` with `/bin/bash -c` and supervise it until it and its group are gone.
 
@@ -179,6 +181,8 @@ def run_step(
         `designer.engine.runtime`); empty: bash is started directly.
     notes: `[conveyor]` lines written to the log before the child starts.
     env: the child's whole environment (default: `step_environment` of the arguments).
+    around_spawn: a context the child is started in, left as soon as it started (the
+        runtime's: the step's network namespace, entered by this thread alone).
     """
     if env is None:
         env = step_environment(home=home, tmp_dir=tmp_dir, variables=variables, locale=locale)
@@ -188,7 +192,8 @@ def run_step(
         sink = LogSink(log, log_cap, on_line)
         for note in notes:
             sink.note(note)
-        proc = _spawn([*launcher, "/bin/bash", "-c", command], work_dir, dict(env))
+        with around_spawn() if around_spawn is not None else nullcontext():
+            proc = _spawn([*launcher, "/bin/bash", "-c", command], work_dir, dict(env))
         supervisor = _Supervisor(proc, sink, timeout, should_cancel, kill_grace, poll_interval)
         try:
             if on_start is not None:

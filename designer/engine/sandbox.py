@@ -27,12 +27,20 @@ and no core files. No extra process is started for them.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import fcntl
+import functools
 import os
 import shutil
+import socket
+import struct
 import subprocess
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 SETPRIV = "/usr/bin/setpriv"
 LIMIT_NAMES = ("memory_mb", "processes", "file_size_mb", "cpu_seconds")
@@ -196,12 +204,29 @@ def bwrap_argv(
     *,
     network: bool = False,
     tmpfs_mb: int = 1024,
+    own_network: bool = False,
 ) -> list[str]:
     """The command line that starts `/bin/bash -c ...` inside the sandbox.
 
     bwrap: the bubblewrap binary. mounts: the step's paths (None: the OS only, as the
     probe uses). who: see `identity`. network: share the host's network.
     tmpfs_mb: size of the private /tmp and /dev/shm.
+    own_network: bwrap is started in the step's own network namespace already (see
+        `network_namespace_new`), so it makes none.
+    """
+    argv = list(_head(bwrap, who, network or own_network, tmpfs_mb))
+    if mounts is not None:
+        argv += _step_binds(mounts)
+        argv += ["--chdir", str(mounts.work_dir)]
+    argv += _tail(who)
+    return argv
+
+
+@functools.lru_cache(maxsize=32)
+def _head(bwrap: str, who: Identity, network: bool, tmpfs_mb: int) -> tuple[str, ...]:
+    """What every step's command line starts with (computed once per process and kind).
+
+    network: keep the network namespace bwrap is started in (no `--unshare-net`).
     """
     argv = [bwrap, "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
     argv += ["--unshare-cgroup-try", "--hostname", "conveyor-step"]
@@ -215,14 +240,16 @@ def bwrap_argv(
     # Private tmpfs mounts inside the sandbox, not the host's shared folders.
     argv += ["--perms", "1777", "--size", size, "--tmpfs", "/tmp"]  # noqa: S108
     argv += ["--perms", "1777", "--size", size, "--tmpfs", "/dev/shm"]  # noqa: S108
-    if mounts is not None:
-        argv += _step_binds(mounts)
-        argv += ["--chdir", str(mounts.work_dir)]
-    argv += ["--remount-ro", "/", "--"]
+    return tuple(argv)
+
+
+@functools.lru_cache(maxsize=8)
+def _tail(who: Identity) -> tuple[str, ...]:
+    argv = ["--remount-ro", "/", "--"]
     if who.privileged:
         argv += [SETPRIV, f"--reuid={who.uid}", f"--regid={who.gid}", "--clear-groups"]
         argv += ["--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
-    return argv
+    return tuple(argv)
 
 
 def _os_binds() -> list[str]:
@@ -236,42 +263,117 @@ def _os_binds() -> list[str]:
 
 
 def _step_binds(mounts: Mounts) -> list[str]:
+    """The binds of one step, parents first (a bind inside another is mounted after it).
+
+    Plain string work on the already absolute, normalised paths: this runs once per step.
+    """
     argv = ["--ro-bind", str(mounts.etc_dir), "/etc"]
     for host, inside in mounts.devices:
         argv += ["--dev-bind", host, inside]
-    binds = [(p, "--ro-bind") for p in _outermost(mounts.read_only)]
-    binds += [(p, "--bind") for p in mounts.read_write]
+    binds = [(p, "--ro-bind") for p in _outermost([str(p) for p in mounts.read_only])]
+    binds += [(str(p), "--bind") for p in mounts.read_write]
     binds = [(p, how) for p, how in binds if not _under_system(p)]
-    # Parents first: a bind inside another bind must be mounted after it.
-    binds.sort(key=lambda item: len(item[0].parts))
-    targets = {p for p, _ in binds}
-    parents: dict[Path, None] = {}
+    binds.sort(key=lambda item: item[0].count("/"))
+    targets = [p for p, _ in binds]
+    parents: dict[str, None] = {}
     for path, _ in binds:
-        for parent in reversed(path.parents):
-            inside_bind = any(parent == t or parent.is_relative_to(t) for t in targets)
-            if parent != Path("/") and not inside_bind and not _under_system(parent):
+        parent = ""
+        for part in path.split("/")[1:-1]:
+            parent += "/" + part
+            if parent in parents or _under_system(parent):
+                continue
+            if not any(_within(parent, target) for target in targets):
                 parents[parent] = None
     for parent in parents:
         # bwrap would copy the host folder's mode (0700 for CONVEYOR_HOME): the step could
         # not reach its own files below it.
-        argv += ["--perms", "0755", "--dir", str(parent)]
+        argv += ["--perms", "0755", "--dir", parent]
     for path, how in binds:
-        argv += [how, str(path), str(path)]
+        argv += [how, path, path]
     return argv
 
 
-def _outermost(paths: Sequence[Path]) -> list[Path]:
+def _within(path: str, root: str) -> bool:
+    """Whether `path` is `root` or lies below it (both absolute and normalised)."""
+    return path == root or root == "/" or path.startswith(root + "/")
+
+
+def _outermost(paths: Sequence[str]) -> list[str]:
     """Drop read-only paths that lie inside another read-only path."""
-    unique = sorted(set(paths), key=lambda p: len(p.parts))
-    kept: list[Path] = []
+    unique = sorted(set(paths), key=lambda p: p.count("/"))
+    kept: list[str] = []
     for path in unique:
-        if not any(path.is_relative_to(k) for k in kept):
+        if not any(_within(path, k) for k in kept):
             kept.append(path)
     return kept
 
 
-def _under_system(path: Path) -> bool:
-    return any(path == Path(r) or path.is_relative_to(r) for r in _SYSTEM_ROOTS)
+def _under_system(path: str) -> bool:
+    return any(_within(path, root) for root in _SYSTEM_ROOTS)
+
+
+CLONE_NEWNET = 0x40000000
+_SIOCGIFFLAGS = 0x8913
+_SIOCSIFFLAGS = 0x8914
+_IFF_UP = 0x1
+_IFREQ = "16sh22x"  # struct ifreq: the name, then ifr_flags in the 24-byte union.
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _setns(fd: int) -> None:
+    if _libc().setns(fd, CLONE_NEWNET) != 0:
+        number = ctypes.get_errno()
+        raise OSError(number, f"setns(CLONE_NEWNET): {os.strerror(number)}")
+
+
+def network_namespace_new() -> int:
+    """A new network namespace whose only interface is the loopback, up; returns an open
+    descriptor of it (close-on-exec), which keeps it alive.
+
+    It is made in a short-lived thread, since `unshare(CLONE_NEWNET)` moves only the
+    calling thread: no thread of the server changes namespace here. Needs CAP_SYS_ADMIN
+    (a server running as root); raises OSError otherwise.
+    """
+    made: dict[str, Any] = {}
+
+    def make() -> None:
+        try:
+            if _libc().unshare(CLONE_NEWNET) != 0:
+                number = ctypes.get_errno()
+                raise OSError(number, f"unshare(CLONE_NEWNET): {os.strerror(number)}")
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+                asked = fcntl.ioctl(sock, _SIOCGIFFLAGS, struct.pack(_IFREQ, b"lo", 0))
+                flags = struct.unpack(_IFREQ, asked)[1] | _IFF_UP
+                fcntl.ioctl(sock, _SIOCSIFFLAGS, struct.pack(_IFREQ, b"lo", flags))
+            made["fd"] = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+        except BaseException as exc:  # Re-raised in the calling thread.
+            made["error"] = exc
+
+    thread = threading.Thread(target=make, name="conveyor-netns", daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in made:
+        raise made["error"]
+    return int(made["fd"])
+
+
+@contextlib.contextmanager
+def network_namespace_entered(fd: int) -> Iterator[None]:
+    """Put this thread (only) in the network namespace `fd` for the block, so that a child
+    started in it is born there; the thread is back in its own namespace afterwards."""
+    home = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        _setns(fd)
+        try:
+            yield
+        finally:
+            _setns(home)
+    finally:
+        os.close(home)
 
 
 def etc_write(folder: Path, who: Identity, *, network: bool) -> Path:
