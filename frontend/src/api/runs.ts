@@ -13,7 +13,8 @@ export interface StepOutput {
 /** How a step's process started: from a warm pool or cold, and how long that took. */
 export interface StepStart {
   kind: "warm" | "cold";
-  latency_ms: number;
+  /** null when the engine could not time it */
+  latency_ms: number | null;
   /** why it started cold (or warm), when the engine says */
   reason?: string;
 }

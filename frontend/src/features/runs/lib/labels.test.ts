@@ -18,6 +18,10 @@ describe("labels", () => {
       title: "no warm process for this environment",
     });
     expect(startLabel({ kind: "cold", latency_ms: 1520 })?.text).toBe("Cold start · 1.5 s");
+    expect(startLabel({ kind: "warm", latency_ms: null, reason: "the zygote did not start it" })).toEqual({
+      text: "Warm start",
+      title: "the zygote did not start it",
+    });
     expect(startLabel(null)).toBeNull();
     expect(startLabel(undefined)).toBeNull();
   });

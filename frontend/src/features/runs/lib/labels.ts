@@ -26,6 +26,7 @@ export function formatLatency(ms: number): string {
 export function startLabel(start: StepStart | null | undefined): { text: string; title: string | undefined } | null {
   if (!start) return null;
   const kind = String(start.kind).charAt(0).toUpperCase() + String(start.kind).slice(1);
-  const known = typeof start.latency_ms === "number" && Number.isFinite(start.latency_ms) && start.latency_ms >= 0;
-  return { text: known ? `${kind} start · ${formatLatency(start.latency_ms)}` : `${kind} start`, title: start.reason || undefined };
+  const ms = start.latency_ms;
+  const timed = typeof ms === "number" && Number.isFinite(ms) && ms >= 0;
+  return { text: timed ? `${kind} start · ${formatLatency(ms)}` : `${kind} start`, title: start.reason || undefined };
 }
