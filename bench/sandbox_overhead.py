@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,7 +45,13 @@ from bench.common import COMPONENTS, chain, floor_seconds, report  # noqa: E402
 from bench.engine_embedded import Finished, timed  # noqa: E402
 from designer.engine.artifacts import ArtifactStore  # noqa: E402
 from designer.engine.runtime import sandbox_status, step_identity  # noqa: E402
-from designer.engine.sandbox import Mounts, bwrap_argv, etc_write  # noqa: E402
+from designer.engine.sandbox import (  # noqa: E402
+    Mounts,
+    bwrap_argv,
+    etc_write,
+    network_namespace_entered,
+    network_namespace_new,
+)
 from designer.engine.worker import embedded_worker_start, embedded_worker_stop  # noqa: E402
 from designer.pipelines.services import pipeline_create  # noqa: E402
 from designer.registry.services import component_register_file  # noqa: E402
@@ -53,7 +60,7 @@ COMMAND = "python -c pass"
 
 
 def launches(
-    launcher: list[str], count: int, env: dict[str, str], command: str
+    launcher: list[str], count: int, env: dict[str, str], command: str, netns: int | None = None
 ) -> tuple[float, float]:
     """Median wall seconds of `launcher + bash -c COMMAND`, and the CPU seconds (user +
     system) its processes used per launch: on a loaded machine the wall time mostly
@@ -62,7 +69,8 @@ def launches(
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     for _ in range(count):
         started = time.perf_counter()
-        subprocess.run([*launcher, "/bin/bash", "-c", command], env=env, check=True)
+        with network_namespace_entered(netns) if netns is not None else nullcontext():
+            subprocess.run([*launcher, "/bin/bash", "-c", command], env=env, check=True)
         times.append(time.perf_counter() - started)
         reap_orphans()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -107,21 +115,33 @@ def launch_costs(count: int) -> None:
         work_dir=dirs.work,
     )
     env = {"PATH": f"{os.path.dirname(sys.executable)}:/usr/bin:/bin", "HOME": str(dirs.home)}
-    sandbox = bwrap_argv(settings.SANDBOX_BWRAP, mounts, who)
+    # As the runtime starts a step: under root in a pooled network namespace (see
+    # runtime._NetSlots), else bwrap makes one per step.
+    netns = network_namespace_new() if who.privileged else None
+    sandbox = bwrap_argv(settings.SANDBOX_BWRAP, mounts, who, own_network=netns is not None)
+    fresh = bwrap_argv(settings.SANDBOX_BWRAP, mounts, who)
     subreaper()
     for command in ("true", COMMAND):
-        direct, boxed = [], []
+        direct, boxed, boxed_fresh = [], [], []
         for _ in range(3):  # Alternate, so that machine load hits both alike.
             direct.append(launches([], count // 3, env, command))
-            boxed.append(launches(sandbox, count // 3, env, command))
-        plain, boxed_wall = (statistics.median(w for w, _ in runs) for runs in (direct, boxed))
-        plain_cpu, boxed_cpu = (statistics.median(c for _, c in runs) for runs in (direct, boxed))
-        for label, wall, cpu in (
-            (f"launch: bash -c {command}", plain, plain_cpu),
-            ("  the same in the sandbox", boxed_wall, boxed_cpu),
-            ("  sandbox cost per launch", boxed_wall - plain, boxed_cpu - plain_cpu),
-        ):
+            boxed.append(launches(sandbox, count // 3, env, command, netns))
+            if netns is not None:
+                boxed_fresh.append(launches(fresh, count // 3, env, command))
+        rows = [(f"launch: bash -c {command}", direct), ("  the same in the sandbox", boxed)]
+        if boxed_fresh:
+            rows.append(("  ...with a new netns per launch", boxed_fresh))
+        plain = statistics.median(w for w, _ in direct)
+        plain_cpu = statistics.median(c for _, c in direct)
+        for label, runs in rows:
+            wall = statistics.median(w for w, _ in runs)
+            cpu = statistics.median(c for _, c in runs)
             print(f"{label:<34} {wall * 1000:9.2f} ms wall  {cpu * 1000:7.2f} ms CPU")
+            if runs is not direct:
+                cost = (
+                    f"{(wall - plain) * 1000:9.2f} ms wall  {(cpu - plain_cpu) * 1000:7.2f} ms CPU"
+                )
+                print(f"{'    sandbox cost per launch':<34} {cost}")
 
 
 def sandbox_switch(on: bool) -> None:
