@@ -23,7 +23,7 @@ COMPONENTS_DIR = Path(__file__).resolve().parents[2] / "components"
 PRIMITIVES = {"integer", "number", "string", "boolean"}
 
 # A node's box as the canvas draws it, in the designer and on a run page alike (the same
-# constants as frontend/src/lib/nodeGeometry.ts): header, port rows, one footer line.
+# constants as frontend/src/canvas/nodeGeometry.ts): header, port rows, one footer line.
 NODE_WIDTH = 240
 NODE_HEAD, PORTS_PAD, PORT_ROW, NODE_FOOT = 58, 6, 22, 27
 # Room between boxes for the edges and a run page's status ring around a node.
