@@ -1,11 +1,13 @@
 """Scale-out throughput: steps per second against the number of worker processes.
 
-python bench/scaleout_throughput.py [--width 200] [--threads 4] [--processes 1,2,4]
+python bench/scaleout_throughput.py [--width 200] [--threads 4] [--processes 1,2,4] [--costs-only]
 
 PostgreSQL + Redis, a fan-out of WIDTH short steps (`bench_noop`, force_rerun), run once
 per worker count (each worker a `rundramatiq --processes 1 --threads T`). Printed per
 count: the run's created -> ended time, steps/s, and the median queued -> started and
-started -> ended of its steps (the claim queue shows up in the first).
+started -> ended of its steps (the claim queue shows up in the first), and the worker
+processes' own CPU per step. First, the engine's costs per step with the same fan-out
+executed one step at a time in one process: SQL statements, Redis commands, CPU.
 """
 
 from __future__ import annotations
@@ -98,6 +100,27 @@ def measure(args: argparse.Namespace, processes: int) -> dict[str, float]:
         time.sleep(1)
 
 
+def costs(args: argparse.Namespace) -> dict[str, float]:
+    """Queries, Redis commands and CPU per step of the fan-out, executed in one process."""
+    home = Path(tempfile.mkdtemp(prefix="conveyor-bench-costs-"))
+    database, drop = fresh_postgres(args.postgres)
+    cluster = Cluster(
+        database_url=database,
+        broker_url=args.redis,
+        home=home,
+        CONVEYOR_COMPONENTS_DIR=str(ROOT / "bench" / "components"),
+        CONVEYOR_ENV_DIR=str(ENV_DIR),
+    )
+    try:
+        cluster.driver("setup")
+        cluster.driver("register", str(ROOT / "bench" / "components" / "noop.yml"))
+        result: dict[str, float] = cluster.driver("costs", str(args.width), timeout=900)
+        return result
+    finally:
+        drop()
+        shutil.rmtree(home, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/test")
@@ -105,11 +128,24 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=200)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--processes", default="1,2,4")
+    parser.add_argument(
+        "--costs-only", action="store_true", help="only the per-step costs, no workers"
+    )
     args = parser.parse_args()
     print(
         f"fan-out of {args.width} bench_noop steps, PostgreSQL + Redis, "
         f"{args.threads} threads per worker process, {os.cpu_count()} CPUs"
     )
+    cost = costs(args)
+    print(
+        f"engine per step, the steps executed one by one in one process: "
+        f"{cost['queries_per_step']:.1f} SQL statements (BEGIN/COMMIT included), "
+        f"{cost['redis_per_step']:.1f} Redis commands, {cost['cpu_per_step'] * 1000:.1f} ms CPU"
+        " (the step subprocess not included)",
+        flush=True,
+    )
+    if args.costs_only:
+        return
     print(
         "| worker processes | run s | steps/s | median queued->started ms | median run ms"
         " | worker CPU ms/step |"

@@ -16,6 +16,11 @@ import dramatiq
 from django.conf import settings
 from dramatiq.message import Message
 
+try:
+    from dramatiq.brokers.redis import RedisBroker
+except ImportError:  # pragma: no cover  (the redis package is optional)
+    RedisBroker = None  # type: ignore[assignment,misc]
+
 EXECUTE_STEP = "execute_step"
 logger = logging.getLogger(__name__)
 
@@ -33,10 +38,12 @@ def steps_enqueue(sends: list[tuple[int, str]]) -> None:
     A send that fails is retried in the background with backoff (never raised: the
     transaction that queued the step has committed, and the sweep is the last resort).
     """
+    sent: dict[str, int] = {}
     for index, (step_run_id, queue) in enumerate(sends):
         try:
-            step_enqueue(step_run_id=step_run_id, queue=queue)
+            step_enqueue(step_run_id=step_run_id, queue=queue, ring=False)
         except Exception as exc:
+            doorbells_ring(sent)
             logger.warning(
                 "sending step %s to queue %s failed (%s: %s); retrying with backoff",
                 step_run_id,
@@ -46,13 +53,15 @@ def steps_enqueue(sends: list[tuple[int, str]]) -> None:
             )
             _OUTBOX.put(sends[index:])
             return
+        sent[queue] = sent.get(queue, 0) + 1
+    doorbells_ring(sent)
 
 
-def step_enqueue(*, step_run_id: int, queue: str) -> None:
+def step_enqueue(*, step_run_id: int, queue: str, ring: bool = True) -> None:
     """Send `execute_step(step_run_id)` to `queue` (a compute pool name).
 
     step_run_id: the StepRun to execute. queue: the pool; the actor's own default queue is
-    only where it was declared.
+    only where it was declared. ring: wake a waiting consumer (`doorbells_ring`).
     """
     broker = dramatiq.get_broker()
     if queue not in broker.get_declared_queues():
@@ -66,6 +75,38 @@ def step_enqueue(*, step_run_id: int, queue: str) -> None:
             options={},
         )
     )
+    if ring:
+        doorbells_ring({queue: 1})
+
+
+# Redis consumers of an empty compute queue wait on its doorbell (a Redis list; see
+# `middleware.consumers_wait_for_sends`) instead of polling every few ms; each send rings
+# it. A ring lost or never made costs at most the consumers' wait (DOORBELL_WAIT_S).
+DOORBELL_TOKENS = 16
+
+
+def doorbell_key(broker: dramatiq.Broker, queue: str) -> str:
+    return f"{getattr(broker, 'namespace', 'dramatiq')}:{queue}.doorbell"
+
+
+def doorbells_ring(sent: dict[str, int], broker: dramatiq.Broker | None = None) -> None:
+    """Push one token per message sent (at most DOORBELL_TOKENS) on each queue's doorbell.
+
+    sent: queue -> messages just sent. Redis only (other brokers push to their consumers);
+    one round trip; never raises (the messages are sent; a consumer wakes anyway).
+    """
+    broker = broker or dramatiq.get_broker()
+    if not sent or RedisBroker is None or not isinstance(broker, RedisBroker):
+        return
+    try:
+        pipe = broker.client.pipeline(transaction=False)
+        for queue, count in sent.items():
+            key = doorbell_key(broker, queue)
+            pipe.rpush(key, *["1"] * min(count, DOORBELL_TOKENS))
+            pipe.ltrim(key, 0, DOORBELL_TOKENS - 1)
+        pipe.execute()
+    except Exception as exc:
+        logger.debug("ringing the doorbells of %s failed: %s", sorted(sent), exc)
 
 
 class _Outbox:

@@ -5,6 +5,7 @@ python -m tests.engine.scaleout_driver submit NAME DOC_JSON [SETTINGS_JSON]  -> 
 python -m tests.engine.scaleout_driver wait RUN_ID TIMEOUT                  -> run summary
 python -m tests.engine.scaleout_driver step RUN_ID NODE                     -> step summary
 python -m tests.engine.scaleout_driver timings RUN_ID                       -> phase medians
+python -m tests.engine.scaleout_driver costs WIDTH              -> queries, Redis, CPU per step
 """
 
 from __future__ import annotations
@@ -112,6 +113,62 @@ def timings(run_id: str) -> dict[str, Any]:
     }
 
 
+def costs(width: str) -> dict[str, Any]:
+    """What the engine spends per step of a fan-out, executed here one step at a time.
+
+    A warm-up run first (plans, code paths, connections), then `width` steps: SQL
+    statements from every thread (BEGIN and COMMIT counted, as Django's query log does),
+    Redis commands (broker and channel layer) and this process's CPU (its threads, not
+    the step subprocesses). The broker's copies of the messages are dropped afterwards.
+    """
+    import redis.asyncio.connection
+    import redis.connection
+    from django.db.backends import utils
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    from bench.common import fanout
+    from designer.engine.execution import step_execute
+
+    counts = {"sql": 0, "redis": 0}
+
+    def counting(cls: Any, name: str, key: str, step: int = 1) -> None:
+        real = getattr(cls, name)
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            counts[key] += step
+            return real(*args, **kwargs)
+
+        setattr(cls, name, wrapper)
+
+    counting(utils.CursorWrapper, "execute", "sql")
+    counting(utils.CursorWrapper, "executemany", "sql")
+    counting(BaseDatabaseWrapper, "commit", "sql", 2)
+    counting(redis.connection.Connection, "send_packed_command", "redis")
+    counting(redis.asyncio.connection.Connection, "send_packed_command", "redis")
+    settings = json.dumps({"force_rerun": True})
+
+    def execute(run: int) -> int:
+        ids = list(StepRun.objects.filter(run_id=run).values_list("id", flat=True))
+        for step_id in ids:
+            step_execute(step_run_id=step_id)
+        return len(ids)
+
+    execute(submit("costs-warm", json.dumps(fanout(3)), settings)["run"])
+    run = submit("costs", json.dumps(fanout(int(width))), settings)["run"]
+    time.sleep(0.5)
+    before, cpu = dict(counts), time.process_time()
+    steps = execute(run)
+    time.sleep(0.3)  # the relay thread's last sends
+    cpu = time.process_time() - cpu
+    dramatiq.get_broker().flush_all()
+    return {
+        "status": Run.objects.get(pk=run).status,
+        "queries_per_step": (counts["sql"] - before["sql"]) / steps,
+        "redis_per_step": (counts["redis"] - before["redis"]) / steps,
+        "cpu_per_step": cpu / steps,
+    }
+
+
 def step(run_id: str, node_id: str) -> dict[str, Any]:
     return step_summary(StepRun.objects.get(run_id=int(run_id), node_id=node_id))
 
@@ -125,6 +182,7 @@ if __name__ == "__main__":
         "wait": wait,
         "step": step,
         "timings": timings,
+        "costs": costs,
     }
     result = commands[command](*args)
     print(json.dumps(result))

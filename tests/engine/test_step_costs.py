@@ -14,8 +14,14 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.message import Message
 
 from designer.engine import events, monitor
+from designer.engine.dispatch import DOORBELL_TOKENS, doorbell_key, doorbells_ring
 from designer.engine.execution import Outcome, _finish, step_execute
-from designer.engine.middleware import DELAY_QUEUE_POLL_MS, delay_queues_poll_slowly
+from designer.engine.middleware import (
+    DELAY_QUEUE_POLL_MS,
+    consumers_wait_for_sends,
+    delay_queues_poll_slowly,
+    tune_worker,
+)
 from designer.engine.models import RunEvent, Status, StepRun
 from designer.engine.monitor import StepMonitor
 from designer.engine.submit import run_submit
@@ -149,8 +155,6 @@ def test_a_redis_worker_polls_its_delay_queue_slowly(redis_url, settings):
 
     from dramatiq.brokers.redis import RedisBroker
 
-    from designer.engine.middleware import tune_worker
-
     settings.ENGINE_WORKER_TIMEOUT_MS = 5
     broker = RedisBroker(url=redis_url, namespace=f"conveyor-test-{uuid.uuid4().hex[:8]}")
     broker.declare_queue("cpu")
@@ -170,3 +174,64 @@ def test_a_redis_worker_polls_its_delay_queue_slowly(redis_url, settings):
         worker.stop()
         broker.flush_all()
         broker.close()
+
+
+@pytest.fixture
+def redis_broker(redis_url: str) -> Any:
+    import uuid
+
+    from dramatiq.brokers.redis import RedisBroker
+
+    broker = RedisBroker(url=redis_url, namespace=f"conveyor-test-{uuid.uuid4().hex[:8]}")
+    broker.declare_queue("cpu")
+    yield broker
+    broker.flush_all()
+    broker.client.delete(doorbell_key(broker, "cpu"))
+    broker.close()
+
+
+@pytest.mark.redis
+def test_sends_ring_the_queues_doorbell_once_per_message_up_to_a_cap(redis_broker):
+    key = doorbell_key(redis_broker, "cpu")
+    doorbells_ring({"cpu": 3}, redis_broker)
+    assert redis_broker.client.llen(key) == 3
+    doorbells_ring({"cpu": 500}, redis_broker)
+    assert redis_broker.client.llen(key) == DOORBELL_TOKENS
+
+
+@pytest.mark.redis
+def test_an_idle_redis_worker_waits_on_the_doorbell_instead_of_polling_and_a_send_wakes_it(
+    redis_broker, settings
+):
+    import threading
+    import time
+
+    settings.ENGINE_WORKER_TIMEOUT_MS = 5
+    fetches: list[str] = []
+    fetch = redis_broker.do_fetch
+
+    def counted(queue_name: str, prefetch: int) -> Any:
+        fetches.append(queue_name)
+        return fetch(queue_name, prefetch)
+
+    redis_broker.do_fetch = counted
+    consumers_wait_for_sends(redis_broker)
+    consumers_wait_for_sends(redis_broker)  # idempotent: wrapped once
+    done = threading.Event()
+
+    @dramatiq.actor(broker=redis_broker, queue_name="cpu", actor_name="bell_test")
+    def bell_test() -> None:
+        done.set()
+
+    worker = dramatiq.Worker(redis_broker, worker_threads=1)
+    tune_worker(worker)
+    worker.start()
+    try:
+        time.sleep(1.0)
+        # Polling every worker_timeout (5 ms) would be about 250 fetches in this second.
+        assert fetches.count("cpu") <= 12, fetches.count("cpu")
+        redis_broker.enqueue(bell_test.message())
+        doorbells_ring({"cpu": 1}, redis_broker)
+        assert done.wait(10), "the message sent was processed"
+    finally:
+        worker.stop()
