@@ -26,36 +26,16 @@ from designer.api.serializers import (
     ComponentVersionSerializer,
 )
 from designer.registry.models import ComponentVersion
-from designer.registry.policies import PublishForbidden, group_may_own
+from designer.registry.policies import group_may_own
 from designer.registry.selectors import component_for_user, components_visible_to
-from designer.registry.services import (
-    UnknownComponent,
-    VersionConflict,
-    component_register_upload,
-    components_search,
-    version_get,
-)
-from designer.registry.store import ArchiveError, CodeFolderError
-from designer.registry.types import SpecError
-
-
-def spec_error(exc: SpecError) -> ApiError:
-    return ApiError(
-        400,
-        "invalid_component",
-        "The component spec is invalid: "
-        + "; ".join(f"{p.field}: {p.message}" for p in exc.problems),
-        {"problems": [p.as_dict() for p in exc.problems]},
-    )
+from designer.registry.services import component_register_upload, components_search, version_get
 
 
 def _version_or_404(request: Request, name: str, version: str) -> ComponentVersion:
+    """The version, or a 404 (an unknown version: UnknownComponent, mapped in api/errors.py)."""
     if not components_visible_to(request.user).filter(name=name).exists():
         raise ApiError(404, "not_found", f"component {name!r} is not registered")
-    try:
-        return version_get(name, version)
-    except UnknownComponent as exc:
-        raise ApiError(404, "not_found", str(exc)) from None
+    return version_get(name, version)
 
 
 def _own_group(request: Request, name: str | None) -> Group | None:
@@ -102,22 +82,12 @@ class ComponentListView(APIView):
                 413, "too_large", f"The code archive exceeds {settings.UPLOAD_MAX_BYTES} bytes."
             )
         group = _own_group(request, serializer.validated_data.get("group"))
-        try:
-            result = component_register_upload(
-                yaml_text=serializer.validated_data["spec"],
-                archive=archive,
-                user=request.user,
-                group=group,
-            )
-        except SpecError as exc:
-            raise spec_error(exc) from None
-        except PublishForbidden as exc:
-            details = {"name": exc.name, "owner": exc.owner}
-            raise ApiError(403, "permission_denied", str(exc), details) from None
-        except (ArchiveError, CodeFolderError) as exc:
-            raise ApiError(400, "invalid_archive", str(exc)) from None
-        except VersionConflict as exc:
-            raise ApiError(409, "version_immutable", str(exc), {"ref": exc.ref}) from None
+        result = component_register_upload(
+            yaml_text=serializer.validated_data["spec"],
+            archive=archive,
+            user=request.user,
+            group=group,
+        )
         body = ComponentVersionSerializer(result.version).data
         body["created"] = result.created
         body["warnings"] = [w.as_dict() for w in result.warnings]

@@ -78,7 +78,7 @@ def dataset_preview(dataset: Dataset) -> dict[str, Any]:
     """The table head (or image, metrics) of the dataset's main file, read through the path gate."""
     try:
         resolved = data_resolve(dataset.reference, user=dataset.owner)
-    except DataRefused as exc:
+    except DataRefused as exc:  # Kept, not an error answer: the page still shows the dataset.
         return {"kind": "other", "error": str(exc)}
     path = resolved.path
     if resolved.kind == "dir":

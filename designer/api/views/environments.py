@@ -18,12 +18,7 @@ from rest_framework.views import APIView
 from designer.api.errors import ApiError
 from designer.api.pagination import Pagination
 from designer.environments.models import EnvironmentVersion
-from designer.environments.services import (
-    EnvironmentConflict,
-    EnvironmentDenied,
-    environment_create,
-)
-from designer.environments.spec import EnvironmentProblem
+from designer.environments.services import environment_create
 
 MAX_YAML_CHARS = 256 * 1024
 
@@ -73,14 +68,7 @@ class EnvironmentListView(APIView):
             raise ApiError(400, "invalid", "yaml: the environment YAML is required.")
         if len(text) > MAX_YAML_CHARS:
             raise ApiError(400, "invalid", f"yaml: larger than {MAX_YAML_CHARS // 1024} KiB.")
-        try:
-            row, created = environment_create(yaml_text=text, user=request.user)
-        except EnvironmentProblem as exc:
-            raise ApiError(400, "invalid_environment", str(exc)) from None
-        except EnvironmentDenied as exc:
-            raise ApiError(403, "permission_denied", str(exc)) from None
-        except EnvironmentConflict as exc:
-            raise ApiError(409, "conflict", str(exc)) from None
+        row, created = environment_create(yaml_text=text, user=request.user)
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(environment_public(row, full=True), status=code)
 

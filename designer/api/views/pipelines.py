@@ -30,7 +30,6 @@ from designer.pipelines.policies import pipeline_change_refusal, pipeline_may_ch
 from designer.pipelines.schema import PIPELINE_SCHEMA
 from designer.pipelines.selectors import pipeline_for_user
 from designer.pipelines.services import (
-    PipelineNameTaken,
     document_validate,
     pipeline_archive,
     pipeline_clone,
@@ -62,10 +61,6 @@ def _check_can_edit(request: Request, pipeline: Pipeline) -> None:
         raise ApiError(403, "permission_denied", pipeline_change_refusal(pipeline))
 
 
-def _name_taken(exc: PipelineNameTaken) -> ApiError:
-    return ApiError(409, "name_taken", str(exc), {"name": exc.name})
-
-
 class PipelineListView(APIView):
     @extend_schema(
         parameters=[
@@ -90,10 +85,7 @@ class PipelineListView(APIView):
     def post(self, request: Request) -> Response:
         serializer = PipelineCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            pipeline = pipeline_create(owner=request.user, **serializer.validated_data)
-        except PipelineNameTaken as exc:
-            raise _name_taken(exc) from None
+        pipeline = pipeline_create(owner=request.user, **serializer.validated_data)
         return Response(PipelineDetailSerializer(pipeline).data, status=status.HTTP_201_CREATED)
 
 
@@ -116,12 +108,9 @@ class PipelineVersionListView(APIView):
         _check_can_edit(request, pipeline)
         serializer = VersionSaveSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            version = pipeline_version_save(
-                pipeline=pipeline, author=request.user, **serializer.validated_data
-            )
-        except PipelineNameTaken as exc:
-            raise _name_taken(exc) from None
+        version = pipeline_version_save(
+            pipeline=pipeline, author=request.user, **serializer.validated_data
+        )
         return Response(PipelineVersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
 
@@ -140,12 +129,9 @@ class PipelineCloneView(APIView):
         serializer.is_valid(raise_exception=True)
         number = serializer.validated_data.get("version", pipeline.latest_version)
         source = version_or_404(pipeline, number)
-        try:
-            clone = pipeline_clone(
-                source=source, name=serializer.validated_data["name"], owner=request.user
-            )
-        except PipelineNameTaken as exc:
-            raise _name_taken(exc) from None
+        clone = pipeline_clone(
+            source=source, name=serializer.validated_data["name"], owner=request.user
+        )
         return Response(PipelineDetailSerializer(clone).data, status=status.HTTP_201_CREATED)
 
 

@@ -13,7 +13,6 @@ from designer.api.serializers import PipelineDetailSerializer
 from designer.api.strict import StrictFields
 from designer.pipelines.models import PipelineTemplate
 from designer.pipelines.samples import template_instantiate
-from designer.pipelines.services import PipelineNameTaken
 
 
 class TemplateSerializer(serializers.ModelSerializer):
@@ -50,8 +49,5 @@ class TemplateInstantiateView(APIView):
         serializer = InstantiateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         name = serializer.validated_data["name"].strip()
-        try:
-            pipeline = template_instantiate(template=template, owner=request.user, name=name)
-        except PipelineNameTaken as exc:
-            raise ApiError(409, "name_taken", str(exc), {"name": exc.name}) from None
+        pipeline = template_instantiate(template=template, owner=request.user, name=name)
         return Response(PipelineDetailSerializer(pipeline).data, status=status.HTTP_201_CREATED)
