@@ -66,7 +66,7 @@ def _run_refused(exc: RunRefused) -> Answer:
 
 
 def _key_invalid(exc: KeyInvalid) -> Answer:
-    return 400, "invalid_idempotency_key", str(exc), IDEMPOTENCY_HEADER
+    return 400, "invalid_idempotency_key", str(exc), {**IDEMPOTENCY_HEADER}  # a copy per answer
 
 
 def _key_reused(exc: KeyReused) -> Answer:
