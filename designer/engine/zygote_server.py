@@ -35,6 +35,7 @@ import contextlib
 import ctypes
 import json
 import os
+import resource
 import select
 import signal
 import socket
@@ -348,8 +349,6 @@ def _init(to_a: socket.socket, c_end: socket.socket) -> None:
 
 def _drop(spec: dict) -> None:
     """The step's limits, then its uid/gid with no groups, capabilities or new privileges."""
-    import resource
-
     for name, value in spec["rlimits"].items():
         limit = resource.RLIM_INFINITY if value is None else value
         resource.setrlimit(getattr(resource, name), (limit, limit))
