@@ -42,6 +42,8 @@ def warm_or_cold(
         return Launch(None, "cold start")
     if policy.devices:
         return Launch(None, "cold start: pools with devices start cold")
+    if not who.privileged:  # Said before any work: such a server never starts one warm.
+        return Launch(None, "cold start: warm starts need a server running as root")
     root = environment.root if environment is not None else Path(sys.prefix)
     override = settings.ZYGOTE_PRELOAD.get(environment.hash if environment else "server")
     if override is None:

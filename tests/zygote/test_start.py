@@ -68,3 +68,31 @@ def test_a_warm_launch_the_zygote_never_started_records_no_latency(tmp_path: Pat
     report.write_text("12.345")
     assert launch.record(0.0, 0.01) == {"kind": "warm", "latency_ms": 12.3}
     assert not report.exists()  # Read once, then removed.
+
+
+def test_a_server_not_running_as_root_starts_steps_cold_before_any_warm_start_work(
+    settings: Any, tmp_path: Path
+):
+    from designer.engine.artifacts import StepDirs
+    from designer.engine.sandbox import Identity, Limits, PoolPolicy
+    from designer.engine.zygote_runtime import warm_or_cold
+
+    settings.WARM_STARTS = True
+    settings.WARM_START_POOLS = {"cpu": True}
+    who = Identity(uid=1000, gid=1000, privileged=False)
+    dirs = StepDirs(*(tmp_path / name for name in ("b", "w", "h", "t", "o", "log")))
+
+    def no_etc(*_: Any) -> Path:
+        raise AssertionError("an unprivileged server makes no /etc for a zygote")
+
+    launch = warm_or_cold(
+        "python step.py", dirs=dirs, who=who, base=who, policy=PoolPolicy("cpu"),
+        limits=Limits(), environment=None, keep=(), etc_dir=no_etc, inputs=(), env={},
+        dispatched=0.0,
+    )  # fmt: skip
+    assert launch.argv is None
+    assert launch.record(0.0, 0.002) == {
+        "kind": "cold",
+        "latency_ms": 2.0,
+        "reason": "warm starts need a server running as root",
+    }
