@@ -428,6 +428,7 @@ def warm_launcher(
     kind, target, args = parsed
     ZYGOTES.launches += 1
     report = runtime_dir / f"start-{os.getpid()}-{next(_REPORTS)}"
+    report.unlink(missing_ok=True)  # Left by a crashed process with this pid: not ours.
     request = {
         "kind": kind,
         "target": target,

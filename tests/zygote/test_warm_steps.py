@@ -202,3 +202,25 @@ def test_steps_arriving_together_each_get_a_standby_of_their_own(make_dirs):
         assert result.exit_code == 0 and "warm start: forked" in log, log
         assert "pids [1, 2]" in log and "outputs ['out']" in log, log
         assert result.start["kind"] == "warm" and result.start["latency_ms"] > 0
+
+
+def test_a_step_the_zygote_refuses_fails_and_records_no_latency_even_over_a_stale_report(
+    make_dirs, settings, monkeypatch
+):
+    import itertools
+
+    from designer.engine import zygote
+
+    run(make_dirs("print('zygote started')\n"))
+    monkeypatch.setattr(zygote, "_REPORTS", itertools.count(900))
+    stale = Path(settings.CONVEYOR_HOME) / "runtime" / f"start-{os.getpid()}-900"
+    stale.write_text("0.5")  # As a crashed process with this pid could have left it.
+    settings.STEP_UID = 0  # The zygote never forks a step as root.
+    result, log = run(make_dirs("print('user code ran')\n"))
+    assert result.exit_code == 125 and "user code ran" not in log, log
+    assert "refused: a step never runs as root" in log
+    assert result.start == {
+        "kind": "warm",
+        "latency_ms": None,
+        "reason": "the zygote did not start it",
+    }
