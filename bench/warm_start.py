@@ -5,7 +5,9 @@ python bench/warm_start.py [--repeat 7] [--template-runs 3]
 1. Step start through the step runtime (sandbox included), for a step in the server's
    virtualenv whose script imports pandas and scikit-learn: from the runtime getting the
    step ("dispatch") to the script's first line, and to the end of its imports (the
-   moment a step can work). Medians over --repeat, warm and cold interleaved.
+   moment a step can work), and the latency the step records in its details (`start`:
+   warm, until the zygote handed the step over; cold, until bwrap was spawned). Medians
+   over --repeat, warm and cold interleaved.
 2. Memory: the zygote's resident size, and each warm child's copy-on-write growth (its
    private pages, from /proc/self/smaps_rollup at the end of the step) against its RSS.
 3. The iris and breast-cancer templates, embedded mode: the first run's wall time (every
@@ -68,8 +70,12 @@ def warm(on: bool) -> None:
     settings.WARM_START_POOLS = dict.fromkeys(settings.COMPUTE_POOLS, on)
 
 
-def one_start(store: ArtifactStore, attempt: int) -> tuple[float, float, int, int, bool]:
-    """(ms to first line, ms to imports done, child RSS kB, child private kB, warm?)."""
+Row = tuple[float, float, int, int, bool, float]
+
+
+def one_start(store: ArtifactStore, attempt: int) -> Row:
+    """(ms to first line, ms to imports done, child RSS kB, child private kB, warm?, the
+    start latency the step records in its details)."""
     dirs = store.make_step_dirs("1", "n", attempt, {"out": "uri_folder"})
     (dirs.work / "step.py").write_text(SCRIPT)
     (dirs.work / "step.py").chmod(0o644)
@@ -86,6 +92,7 @@ def one_start(store: ArtifactStore, attempt: int) -> tuple[float, float, int, in
         int(rss),
         int(private),
         "warm start: forked" in log,
+        result.start["latency_ms"],
     )
 
 
@@ -94,7 +101,7 @@ def step_starts(repeat: int) -> None:
     attempt = iter(range(1, 10_000))
     warm(True)
     one_start(store, next(attempt))  # Starts the zygote (not counted).
-    rows: dict[bool, list[tuple[float, float, int, int, bool]]] = {True: [], False: []}
+    rows: dict[bool, list[Row]] = {True: [], False: []}
     for _ in range(repeat):
         for on in (False, True):
             warm(on)
@@ -103,11 +110,16 @@ def step_starts(repeat: int) -> None:
                 raise SystemExit(f"expected a {'warm' if on else 'cold'} start")
             rows[on].append(row)
     print("step start, pandas + scikit-learn step, median of", repeat)
-    print(f"  {'':6} {'dispatch->first line':>22} {'dispatch->imports done':>24}")
+    print(
+        f"  {'':6} {'dispatch->first line':>22} {'dispatch->imports done':>24}"
+        f" {'recorded start latency':>24}"
+    )
     for on in (False, True):
         first = statistics.median(r[0] for r in rows[on])
         ready = statistics.median(r[1] for r in rows[on])
-        print(f"  {'warm' if on else 'cold':6} {first:19.1f} ms {ready:21.1f} ms")
+        recorded = statistics.median(r[5] for r in rows[on])
+        name = "warm" if on else "cold"
+        print(f"  {name:6} {first:19.1f} ms {ready:21.1f} ms {recorded:21.1f} ms")
     (zygote,) = ZYGOTES.running()
     rss = statistics.median(r[2] for r in rows[True]) / 1024
     private = statistics.median(r[3] for r in rows[True]) / 1024
