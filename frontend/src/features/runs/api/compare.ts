@@ -1,23 +1,15 @@
 import { apiFetch, qs } from "../../../lib/api";
 import type { PipelineDocument, Primitive } from "../../../lib/types";
-import type { RunStatus, StepStatus } from "../lib/events";
+import type { Run } from "../../../api/runs";
+import type { StepStatus } from "../lib/events";
 
-export interface ComparedRun {
-  id: number;
-  pipeline: number;
-  pipeline_name: string;
-  version: number;
-  user: string;
-  status: RunStatus;
-  inputs: Record<string, unknown>;
-  settings: Record<string, unknown>;
-  created_at: string;
-  started_at: string | null;
-  ended_at: string | null;
-  name: string;
-  description: string;
-  tags: Record<string, string>;
-}
+/** The comparison's run summary: a run's identity, inputs, settings, times and label (the
+ * server's RunSummarySerializer), without the run's own error, rerun and event fields. */
+export type ComparedRun = Pick<
+  Run,
+  "id" | "pipeline" | "pipeline_name" | "version" | "user" | "status" | "inputs" | "settings" | "created_at" | "started_at" | "ended_at"
+> &
+  Required<Pick<Run, "name" | "description" | "tags">>;
 
 export interface ComparedStep {
   status: StepStatus;
