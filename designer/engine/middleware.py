@@ -70,15 +70,22 @@ def consumers_wait_for_sends(broker: dramatiq.Broker) -> None:
 
     if RedisBroker is None or not isinstance(broker, RedisBroker):
         return
+    from redis.exceptions import ResponseError
+
     fetch = broker.do_fetch
     if getattr(fetch, "waits_for_sends", False):
         return
+
+    wait: list[float] = [DOORBELL_WAIT_S]
 
     def fetch_or_wait(queue_name: str, prefetch: int) -> list[bytes]:
         messages: list[bytes] = fetch(queue_name, prefetch)
         if messages or queue_name.endswith(".DQ"):
             return messages
-        broker.client.blpop([doorbell_key(broker, queue_name)], timeout=DOORBELL_WAIT_S)
+        try:
+            broker.client.blpop([doorbell_key(broker, queue_name)], timeout=wait[0])
+        except ResponseError:  # Redis before 6.0 takes whole seconds only.
+            wait[0] = 1
         return fetch(queue_name, prefetch)
 
     fetch_or_wait.waits_for_sends = True  # type: ignore[attr-defined]
