@@ -235,3 +235,21 @@ def test_an_idle_redis_worker_waits_on_the_doorbell_instead_of_polling_and_a_sen
         assert done.wait(10), "the message sent was processed"
     finally:
         worker.stop()
+
+
+@pytest.mark.redis
+def test_a_redis_refusing_a_fractional_wait_gets_whole_seconds(redis_broker, monkeypatch):
+    from redis.exceptions import ResponseError
+
+    timeouts: list[float] = []
+
+    def blpop(keys: list[str], timeout: float) -> None:
+        timeouts.append(timeout)
+        if timeout != int(timeout):
+            raise ResponseError("timeout is not an integer or out of range")
+
+    monkeypatch.setattr(redis_broker.client, "blpop", blpop)
+    consumers_wait_for_sends(redis_broker)
+    assert redis_broker.do_fetch("cpu", 1) == []
+    assert redis_broker.do_fetch("cpu", 1) == []
+    assert timeouts == [0.5, 1]
