@@ -46,8 +46,8 @@ def steps(tmp_path: Path, sandbox: Any) -> Steps:
 
 def test_steps_one_after_another_reuse_a_namespace_with_a_working_loopback(steps):
     loopback = (
-        "python -c 'import socket; s = socket.create_server((\"127.0.0.1\", 0));"
-        " socket.create_connection(s.getsockname()).close(); print(\"loopback ok\")'"
+        'python -c \'import socket; s = socket.create_server(("127.0.0.1", 0));'
+        ' socket.create_connection(s.getsockname()).close(); print("loopback ok")\''
     )
     first, log_1 = steps.run(f"{NETNS}; {loopback}")
     second, log_2 = steps.run(NETNS)
@@ -79,7 +79,7 @@ def test_two_running_steps_never_share_a_namespace(steps):
 
 def test_a_listener_a_step_leaves_behind_is_gone_for_the_next_step(steps):
     listen = (
-        "setsid python -c 'import socket, time; s = socket.create_server((\"127.0.0.1\", 47613));"
+        'setsid python -c \'import socket, time; s = socket.create_server(("127.0.0.1", 47613));'
         " time.sleep(60)' > /dev/null 2>&1 < /dev/null &"
         " sleep 0.5"
     )
