@@ -22,9 +22,11 @@ import os
 import re
 import select
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -165,6 +167,9 @@ class Zygote:
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
         self.socket.unlink(missing_ok=True)
+        folder = self.socket.parent
+        if folder.parent == Path("/tmp") and folder.name.startswith(SHORT_FOLDER_PREFIX):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 class Zygotes:
@@ -242,9 +247,25 @@ ZYGOTES = Zygotes()
 atexit.register(ZYGOTES.stop_all)
 
 
-def _start(key: ZygoteKey, runtime_dir: Path, bwrap: str) -> Zygote:
+# A Unix socket's path holds at most 107 bytes (sun_path, with its NUL).
+SOCKET_PATH_MAX = 107
+SHORT_FOLDER_PREFIX = "conveyor-zygote-"
+
+
+def _socket_folder(key: ZygoteKey, runtime_dir: Path) -> Path:
+    """The zygote's private folder (0700): its socket and log. Under the runtime folder,
+    unless a long CONVEYOR_HOME would make the socket's path too long for a Unix socket;
+    then a fresh folder of /tmp (made 0700 by mkdtemp, removed when the zygote stops)."""
+    runtime_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     folder = runtime_dir / f"zygote-{key.digest()}-{os.getpid()}"
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if len(os.fsencode(folder / "socket")) <= SOCKET_PATH_MAX:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        return folder
+    return Path(tempfile.mkdtemp(prefix=f"{SHORT_FOLDER_PREFIX}{key.digest()[:12]}-", dir="/tmp"))
+
+
+def _start(key: ZygoteKey, runtime_dir: Path, bwrap: str) -> Zygote:
+    folder = _socket_folder(key, runtime_dir)
     sock = folder / "socket"
     sock.unlink(missing_ok=True)
     mounts = Mounts(

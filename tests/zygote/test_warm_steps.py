@@ -224,3 +224,23 @@ def test_a_step_the_zygote_refuses_fails_and_records_no_latency_even_over_a_stal
         "latency_ms": None,
         "reason": "the zygote did not start it",
     }
+
+
+def test_a_long_conveyor_home_still_starts_warm_its_socket_in_a_short_private_folder(
+    make_dirs, settings, tmp_path
+):
+    """A Unix socket's path holds 107 bytes; a deep CONVEYOR_HOME must not make every step
+    start cold (seen in CI, where the test home is a long temporary path)."""
+    home = tmp_path / ("a-long-conveyor-home-folder-name-" * 3) / "var"
+    home.mkdir(parents=True)
+    settings.CONVEYOR_HOME = str(home)
+    dirs = make_dirs("print('ran')\n")
+    result, log = run(dirs)
+    assert result.exit_code == 0, log
+    assert result.start["kind"] == "warm", log
+    [zygote] = ZYGOTES.running()
+    assert len(os.fsencode(zygote.socket)) <= 107
+    assert zygote.socket.parent.stat().st_mode & 0o777 == 0o700
+    folder = zygote.socket.parent
+    ZYGOTES.stop_all()
+    assert not folder.exists()
