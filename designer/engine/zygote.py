@@ -415,7 +415,8 @@ _REPORTS = itertools.count(1)
 def warm_launcher(
     step: WarmStep, *, runtime_dir: Path, bwrap: str, limits: ZygoteLimits, dispatched: float
 ) -> Launch:
-    """The launch of a warm start, or a cold one saying why.
+    """The launch of a warm start, or a cold one saying why (for a root server: its caller,
+    `zygote_runtime.warm_or_cold`, says so before any of this work).
 
     step: the step's paths, identity and limits. runtime_dir: where zygote sockets live.
     bwrap: the bubblewrap binary. limits: the zygote bounds. dispatched: time.monotonic()
@@ -426,8 +427,6 @@ def warm_launcher(
         return Launch(
             None, "cold start: the command is not `python file.py ...` or `python -m ...`"
         )
-    if not step.who.privileged:
-        return Launch(None, "cold start: warm starts need a server running as root")
     binds = sorted({*step.read_only, *step.read_write}, key=lambda p: len(p.parts))
     if any(top_folder(p) in _OFF_LIMITS or p == Path("/") for p in binds):
         return Launch(None, "cold start: a folder of the step lies in a system folder")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -48,7 +49,7 @@ def warm_or_cold(
     override = settings.ZYGOTE_PRELOAD.get(environment.hash if environment else "server")
     if override is None:
         override = settings.ZYGOTE_PRELOAD.get("default")
-    modules = preload_modules(site_packages(root), override)
+    modules = _preload(str(root), None if override is None else tuple(override))
     python = environment.python if environment is not None else Path(sys.executable)
     step = WarmStep(
         command=command,
@@ -63,7 +64,7 @@ def warm_or_cold(
         who=who,
         limits=limits,
         tmpfs_mb=settings.STEP_TMPFS_MB,
-        modules=tuple(modules),
+        modules=modules,
         env=env,
     )
     runtime_dir = Path(settings.CONVEYOR_HOME) / "runtime"
@@ -74,3 +75,10 @@ def warm_or_cold(
         limits=settings.ZYGOTE_LIMITS,
         dispatched=dispatched,
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _preload(root: str, override: tuple[str, ...] | None) -> tuple[str, ...]:
+    """The preload list of an environment folder, scanned once per process (a built
+    environment never changes; its folder is named by its content hash), not per step."""
+    return tuple(preload_modules(site_packages(Path(root)), override))
