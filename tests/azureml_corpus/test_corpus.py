@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,9 @@ from typing import Any
 import pytest
 
 from conveyor.client import Client
-from tests.support.server import ROOT, ConveyorServer
+from tests.support.cli import cli as run_cli
+from tests.support.cli import cli_login
+from tests.support.server import ConveyorServer
 
 pytestmark = pytest.mark.live
 CORPUS = Path(__file__).parent / "pipelines"
@@ -37,24 +38,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConveyorServer]
 
 @pytest.fixture(scope="module")
 def user_home(server: ConveyorServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("home")
-    result = cli(
-        home, "login", "--url", server.url, "-u", "admin", f"--password={server.admin_password}"
-    )
-    assert result.returncode == 0, result.stderr
-    return home
+    return cli_login(server, tmp_path_factory.mktemp("home"))
 
 
-def cli(home: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("CONVEYOR_", "XDG_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "conveyor.cli", *args],
-        cwd=ROOT,
-        env={**clean, "HOME": str(home)},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+def cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_cli(home, *args, timeout=900)  # Jobs here build environments.
 
 
 def client_for(home: Path) -> Client:

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import stat
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.server import ROOT, ConveyorServer
+from tests.support.cli import cli, cli_login
+from tests.support.server import ConveyorServer
 from tests.yaml_io.conftest import PIPELINES
 
 pytestmark = pytest.mark.live
@@ -30,26 +29,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConveyorServer]
 @pytest.fixture(scope="module")
 def user_home(server: ConveyorServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A HOME where `conveyor login` has been run."""
-    home = tmp_path_factory.mktemp("home")
-    result = cli(
-        home, "login", "--url", server.url, "-u", "admin", f"--password={server.admin_password}"
-    )
-    assert result.returncode == 0, result.stderr
-    return home
-
-
-def cli(
-    home: Path, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("CONVEYOR_", "XDG_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "conveyor.cli", *args],
-        cwd=ROOT,
-        env={**clean, "HOME": str(home), **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return cli_login(server, tmp_path_factory.mktemp("home"))
 
 
 def as_json(result: subprocess.CompletedProcess[str]) -> Any:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_cli_live import cli
+from tests.support.cli import cli, cli_login
 from tests.support.server import ROOT, ConveyorServer
 
 pytestmark = pytest.mark.live
@@ -40,12 +40,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConveyorServer]
 
 @pytest.fixture(scope="module")
 def user_home(server: ConveyorServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("home")
-    result = cli(
-        home, "login", "--url", server.url, "-u", "admin", f"--password={server.admin_password}"
-    )
-    assert result.returncode == 0, result.stderr
-    return home
+    return cli_login(server, tmp_path_factory.mktemp("home"))
 
 
 def test_datastore_list_shows_the_registered_one_and_uploads(user_home):

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_cli_live import as_json, cli
+from tests.cli.test_cli_live import as_json
+from tests.support.cli import cli
 from tests.support.server import ConveyorServer
 
 pytestmark = pytest.mark.live
