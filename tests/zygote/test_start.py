@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from designer.api.views.runs import step_data
+from designer.api.run_serializers import StepRunSerializer
 from designer.engine.zygote import ZYGOTES, Launch
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
@@ -34,7 +34,7 @@ def test_a_warm_step_records_a_warm_start_and_its_latency(run_one, warm_starts):
     assert run.status == "Completed", step.error
     assert step.start["kind"] == "warm" and set(step.start) == {"kind", "latency_ms"}
     assert 0 < step.start["latency_ms"] < 60_000
-    assert step_data(step)["start"] == step.start
+    assert StepRunSerializer(step).data["start"] == step.start
 
 
 @root_only
@@ -54,7 +54,7 @@ def test_a_python_step_with_warm_starts_off_records_a_plain_cold_start(run_one, 
     assert run.status == "Completed", step.error
     assert step.start["kind"] == "cold" and "reason" not in step.start
     assert 0 < step.start["latency_ms"] < 60_000
-    assert step_data(step)["start"] == step.start
+    assert StepRunSerializer(step).data["start"] == step.start
 
 
 def test_a_warm_launch_the_zygote_never_started_records_no_latency(tmp_path: Path):

@@ -6,7 +6,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from designer.api.errors import ApiError
 from designer.api.pagination import Pagination
 from designer.api.params import int_param, safe_filename
-from designer.api.run_serializers import RunDetailSerializer, RunSerializer, StepRunSerializer
+from designer.api.run_serializers import RunDetailSerializer, RunSerializer
 from designer.api.strict import StrictFields, refuse_body
 from designer.engine.artifacts import UnsafePathError, safe_resolve
 from designer.engine.idempotency import (
@@ -50,13 +50,6 @@ class RunSubmitSerializer(StrictFields):
     version = serializers.IntegerField(required=False, min_value=1)
     inputs = serializers.DictField(required=False, default=dict)
     settings = serializers.DictField(required=False, default=dict)
-
-
-# Kept for tests/zygote/test_start.py, which reads a step's "start" through it; new code
-# uses StepRunSerializer.
-def step_data(step: StepRun) -> dict[str, Any]:
-    """A step as the runs API answers it."""
-    return dict(StepRunSerializer(step).data)
 
 
 def visible_runs(request: Request) -> QuerySet[Run]:
