@@ -216,7 +216,7 @@ def bwrap_argv(
     """
     argv = list(_head(bwrap, who, network or own_network, tmpfs_mb))
     if mounts is not None:
-        argv += _step_binds(mounts)
+        argv += step_binds(mounts)
         argv += ["--chdir", str(mounts.work_dir)]
     argv += _tail(who)
     return argv
@@ -234,7 +234,7 @@ def _head(bwrap: str, who: Identity, network: bool, tmpfs_mb: int) -> tuple[str,
         argv.append("--unshare-net")
     if not who.privileged:
         argv += ["--unshare-user", "--disable-userns", "--uid", str(who.uid), "--gid", str(who.gid)]
-    argv += _os_binds()
+    argv += os_binds()
     size = str(tmpfs_mb * 1024 * 1024)
     argv += ["--proc", "/proc", "--dev", "/dev"]
     # Private tmpfs mounts inside the sandbox, not the host's shared folders.
@@ -252,7 +252,7 @@ def _tail(who: Identity) -> tuple[str, ...]:
     return tuple(argv)
 
 
-def _os_binds() -> list[str]:
+def os_binds() -> list[str]:
     argv = ["--ro-bind", "/usr", "/usr"]
     for link in _SYSTEM_LINKS:
         if os.path.islink(link):
@@ -262,7 +262,7 @@ def _os_binds() -> list[str]:
     return argv
 
 
-def _step_binds(mounts: Mounts) -> list[str]:
+def step_binds(mounts: Mounts) -> list[str]:
     """The binds of one step, parents first (a bind inside another is mounted after it).
 
     Plain string work on the already absolute, normalised paths: this runs once per step.

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from designer.engine.sandbox import Identity, Limits, Mounts, _os_binds, _step_binds
+from designer.engine.sandbox import Identity, Limits, Mounts, os_binds, step_binds
 
 logger = logging.getLogger(__name__)
 SERVER = Path(__file__).with_name("zygote_server.py")
@@ -277,8 +277,8 @@ def _start(key: ZygoteKey, runtime_dir: Path, bwrap: str) -> Zygote:
     argv = [bwrap, "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
     argv += ["--unshare-cgroup-try", "--hostname", "conveyor-zygote"]
     argv += [] if key.network else ["--unshare-net"]
-    argv += [*_os_binds(), "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
-    argv += _step_binds(mounts)
+    argv += [*os_binds(), "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    argv += step_binds(mounts)
     argv += ["--ro-bind", str(SERVER), str(SERVER)]  # The server's own code, no data.
     for top in key.tops:
         argv += ["--perms", "0755", "--dir", top]
