@@ -21,7 +21,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 CONVEYOR_HOME=/data
 #   --security-opt systempaths=unconfined
 # (or a seccomp profile that allows unshare/clone with CLONE_NEWUSER). Without them the
 # server says at start-up and in the UI that the sandbox cannot start, and refuses runs
-# of non-staff users unless CONVEYOR_ALLOW_UNSANDBOXED=1.
+# of non-staff users unless CONVEYOR_ALLOW_UNSANDBOXED=1. (Run as root, steps drop root
+# with util-linux's setpriv: the conveyor-step-drop helper that `make install` compiles is
+# not built here, since the image's user needs no privilege drop.)
 RUN apt-get update \
     && apt-get install -y --no-install-recommends bubblewrap \
     && rm -rf /var/lib/apt/lists/*

@@ -109,7 +109,7 @@ class Phases:
         from designer.engine import execution, recovery, scheduler, submit, tasks
 
         scheduler.steps_enqueue = self._sent(scheduler.steps_enqueue)
-        recovery.step_enqueue = self._sent(recovery.step_enqueue)
+        recovery.steps_enqueue = self._sent(recovery.steps_enqueue)
         orig_execute = tasks.step_execute
 
         def execute(*, step_run_id: int) -> None:
@@ -121,7 +121,7 @@ class Phases:
         tasks.step_execute = execute
         for module, names in (
             (submit, ["_create"]),
-            (execution, ["_claim", "_execute", "_finish", "run_step", "advance_locked"]),
+            (execution, ["_claim", "_execute", "_finish", "step_run", "_outcome"]),
             (recovery, ["run_advance"]),
         ):
             for name in names:

@@ -44,7 +44,7 @@ from django.core.management import call_command  # noqa: E402
 from bench.common import COMPONENTS, chain, floor_seconds, report  # noqa: E402
 from bench.engine_embedded import Finished, timed  # noqa: E402
 from designer.engine.artifacts import ArtifactStore  # noqa: E402
-from designer.engine.runtime import sandbox_status, step_identity  # noqa: E402
+from designer.engine.runtime import sandbox_status, step_drop, step_identity  # noqa: E402
 from designer.engine.sandbox import (  # noqa: E402
     Mounts,
     bwrap_argv,
@@ -60,7 +60,12 @@ COMMAND = "python -c pass"
 
 
 def launches(
-    launcher: list[str], count: int, env: dict[str, str], command: str, netns: int | None = None
+    launcher: list[str],
+    count: int,
+    env: dict[str, str],
+    command: str,
+    netns: int | None = None,
+    pass_fds: tuple[int, ...] = (),
 ) -> tuple[float, float]:
     """Median wall seconds of `launcher + bash -c COMMAND`, and the CPU seconds (user +
     system) its processes used per launch: on a loaded machine the wall time mostly
@@ -70,7 +75,9 @@ def launches(
     for _ in range(count):
         started = time.perf_counter()
         with network_namespace_entered(netns) if netns is not None else nullcontext():
-            subprocess.run([*launcher, "/bin/bash", "-c", command], env=env, check=True)
+            subprocess.run(
+                [*launcher, "/bin/bash", "-c", command], env=env, check=True, pass_fds=pass_fds
+            )
         times.append(time.perf_counter() - started)
         reap_orphans()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -118,19 +125,28 @@ def launch_costs(count: int) -> None:
     # As the runtime starts a step: under root in a pooled network namespace (see
     # runtime._NetSlots), else bwrap makes one per step.
     netns = network_namespace_new() if who.privileged else None
-    sandbox = bwrap_argv(settings.SANDBOX_BWRAP, mounts, who, own_network=netns is not None)
-    fresh = bwrap_argv(settings.SANDBOX_BWRAP, mounts, who)
+    drop = step_drop(who)
+    fds = (drop.fd,) if drop is not None else ()
+    sandbox = bwrap_argv(
+        settings.SANDBOX_BWRAP, mounts, who, own_network=netns is not None, drop=drop
+    )
+    fresh = bwrap_argv(settings.SANDBOX_BWRAP, mounts, who, drop=drop)
+    setpriv = bwrap_argv(settings.SANDBOX_BWRAP, mounts, who, own_network=netns is not None)
     subreaper()
     for command in ("true", COMMAND):
-        direct, boxed, boxed_fresh = [], [], []
+        direct, boxed, boxed_fresh, boxed_setpriv = [], [], [], []
         for _ in range(3):  # Alternate, so that machine load hits both alike.
             direct.append(launches([], count // 3, env, command))
-            boxed.append(launches(sandbox, count // 3, env, command, netns))
+            boxed.append(launches(sandbox, count // 3, env, command, netns, fds))
             if netns is not None:
-                boxed_fresh.append(launches(fresh, count // 3, env, command))
+                boxed_fresh.append(launches(fresh, count // 3, env, command, None, fds))
+            if drop is not None:
+                boxed_setpriv.append(launches(setpriv, count // 3, env, command, netns))
         rows = [(f"launch: bash -c {command}", direct), ("  the same in the sandbox", boxed)]
         if boxed_fresh:
             rows.append(("  ...with a new netns per launch", boxed_fresh))
+        if boxed_setpriv:
+            rows.append(("  ...with setpriv, not step-drop", boxed_setpriv))
         plain = statistics.median(w for w, _ in direct)
         plain_cpu = statistics.median(c for _, c in direct)
         for label, runs in rows:
@@ -144,9 +160,13 @@ def launch_costs(count: int) -> None:
                 print(f"{'    sandbox cost per launch':<34} {cost}")
 
 
-def sandbox_switch(on: bool) -> None:
+DROP = settings.STEP_DROP
+
+
+def sandbox_switch(on: bool, drop: str = DROP) -> None:
     settings.SANDBOX_BWRAP = "/usr/bin/bwrap" if on else "/nonexistent/bwrap"
     settings.ALLOW_UNSANDBOXED = not on
+    settings.STEP_DROP = drop
     assert sandbox_status(refresh=True).available is on
 
 
@@ -172,17 +192,24 @@ def main() -> None:
         floor = floor_seconds()
         print(f"{'floor: python -c pass':<34} {floor * 1000:9.2f} ms per launch")
         version = pipeline_create(name="chain-50", owner=user, document=chain(50)).versions.get()
-        times: dict[bool, list[float]] = {True: [], False: []}
+        # Under root with conveyor-step-drop built, also the sandbox with setpriv instead.
+        cases = {"on": (True, DROP), "off": (False, DROP)}
+        if status.mode and DROP != "setpriv" and "step-drop" in status.mode:
+            cases["on, setpriv"] = (True, "setpriv")
+        times: dict[str, list[float]] = {case: [] for case in cases}
         for _ in range(args.repeat):
-            for on in (True, False):
-                sandbox_switch(on)
-                times[on].append(timed(version, user, finished, {"force_rerun": True}))
+            for case, (on, drop) in cases.items():
+                sandbox_switch(on, drop)
+                times[case].append(timed(version, user, finished, {"force_rerun": True}))
         sandbox_switch(True)
         for name, pick in (("median", statistics.median), ("best", min)):
-            on, off = pick(times[True]), pick(times[False])
-            report(f"chain-50, sandbox on ({name})", on, 50, floor, 1)
-            report(f"chain-50, sandbox off ({name})", off, 50, floor, 1)
-            print(f"{'  sandbox cost per step':<34} {(on - off) * 1000 / 50:9.2f} ms/step")
+            off = pick(times["off"])
+            for case in cases:
+                report(f"chain-50, sandbox {case} ({name})", pick(times[case]), 50, floor, 1)
+            for case in cases:
+                if case != "off":
+                    cost = (pick(times[case]) - off) * 1000 / 50
+                    print(f"{f'  sandbox {case}: cost per step':<34} {cost:9.2f} ms/step")
     finally:
         embedded_worker_stop(worker)
 

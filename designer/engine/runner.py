@@ -160,6 +160,7 @@ def run_step(
     notes: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
     around_spawn: Callable[[], AbstractContextManager[object]] | None = None,
+    pass_fds: Sequence[int] = (),
 ) -> StepResult:
     """Run `command` with `/bin/bash -c` and supervise it until it and its group are gone.
 
@@ -183,6 +184,7 @@ def run_step(
     env: the child's whole environment (default: `step_environment` of the arguments).
     around_spawn: a context the child is started in, left as soon as it started (the
         runtime's: the step's network namespace, entered by this thread alone).
+    pass_fds: descriptors the child inherits besides 0-2 (the sandbox's helper).
     """
     if env is None:
         env = step_environment(home=home, tmp_dir=tmp_dir, variables=variables, locale=locale)
@@ -193,7 +195,9 @@ def run_step(
         for note in notes:
             sink.note(note)
         with around_spawn() if around_spawn is not None else nullcontext():
-            proc = _spawn([*launcher, "/bin/bash", "-c", command], work_dir, dict(env))
+            proc = _spawn(
+                [*launcher, "/bin/bash", "-c", command], work_dir, dict(env), tuple(pass_fds)
+            )
         supervisor = _Supervisor(proc, sink, timeout, should_cancel, kill_grace, poll_interval)
         try:
             if on_start is not None:
@@ -207,7 +211,9 @@ def run_step(
     return supervisor.result(started_at, time.monotonic() - started)
 
 
-def _spawn(argv: list[str], work_dir: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def _spawn(
+    argv: list[str], work_dir: Path, env: dict[str, str], pass_fds: tuple[int, ...] = ()
+) -> subprocess.Popen[bytes]:
     # A new session makes the child a process group leader: signals reach its whole tree.
     # It also leaves the child without a controlling terminal (stdin is /dev/null), which
     # is why the sandbox needs no `--new-session` of its own (see runtime.py).
@@ -220,6 +226,7 @@ def _spawn(argv: list[str], work_dir: Path, env: dict[str, str]) -> subprocess.P
         stderr=subprocess.PIPE,
         start_new_session=True,
         close_fds=True,
+        pass_fds=pass_fds,
     )
 
 

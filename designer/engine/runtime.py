@@ -44,6 +44,7 @@ from designer.engine.sandbox import (
     Mounts,
     PoolPolicy,
     SandboxStatus,
+    StepDrop,
     bwrap_argv,
     etc_write,
     identity,
@@ -78,11 +79,39 @@ def sandbox_status(*, refresh: bool = False) -> SandboxStatus:
     refresh: probe again.
     """
     who = step_identity()
-    key = (settings.SANDBOX_BWRAP, who.uid, who.gid, int(who.privileged))
+    key = (settings.SANDBOX_BWRAP, who.uid, who.gid, int(who.privileged), settings.STEP_DROP)
     with _status_lock:
         if refresh or key not in _status:
-            _status[key] = sandbox_probe(settings.SANDBOX_BWRAP, who)
+            try:
+                drop = step_drop(who)
+            except OSError:
+                _status[key] = SandboxStatus(
+                    False,
+                    f"CONVEYOR_STEP_DROP is {settings.STEP_DROP}, which is not an executable "
+                    "file (`make install` builds it; CONVEYOR_STEP_DROP=setpriv uses "
+                    "util-linux's setpriv instead)",
+                )
+            else:
+                _status[key] = sandbox_probe(settings.SANDBOX_BWRAP, who, drop)
         return _status[key]
+
+
+_drops: dict[str, StepDrop] = {}
+_drops_lock = threading.Lock()
+
+
+def step_drop(who: Identity) -> StepDrop | None:
+    """The helper a root server's steps drop root with, open once per process (descriptors
+    survive a fork); None: `setpriv`, or not root. Raises OSError when the configured
+    helper is missing."""
+    path = settings.STEP_DROP
+    if not who.privileged or path == "setpriv":
+        return None
+    with _drops_lock:
+        drop = _drops.get(path)
+        if drop is None:
+            drop = _drops[path] = StepDrop(path)
+        return drop
 
 
 _announced: set[int] = set()
@@ -212,9 +241,11 @@ def step_run(
             )  # fmt: skip
             fresh_network = launch.argv is None and who.privileged and not policy.network
             netns = stack.enter_context(_NETNS.take(fresh_network))
+            drop = None if launch.argv else step_drop(who)
             launcher = launch.argv or _launcher(
-                dirs, who, policy, environment, inputs, own_network=netns.fd is not None
-            )
+                dirs, who, policy, environment, inputs, own_network=netns.fd is not None,
+                drop=drop,
+            )  # fmt: skip
             notes.append(launch.note)
             _hand_over(dirs, who)
             around = None
@@ -227,6 +258,7 @@ def step_run(
                     notes=notes,
                     env=env,
                     around_spawn=around,
+                    pass_fds=(drop.fd,) if drop is not None else (),
                     **supervise,
                 )
                 netns.keep = result.exit_code >= 0 and not (result.timed_out or result.canceled)
@@ -245,10 +277,12 @@ def _launcher(
     inputs: Sequence[Path],
     *,
     own_network: bool = False,
+    drop: StepDrop | None = None,
 ) -> list[str]:
     """The bwrap command line of one step (see `designer.engine.sandbox`).
 
     own_network: bwrap starts in the step's network namespace (`_NetSlots`).
+    drop: `step_drop`'s helper (bwrap must get its descriptor), None: setpriv.
     """
     mounts = Mounts(
         read_only=(dirs.work, *_environment_paths(environment), *inputs),
@@ -264,6 +298,7 @@ def _launcher(
         network=policy.network,
         own_network=own_network,
         tmpfs_mb=settings.STEP_TMPFS_MB,
+        drop=drop,
     )
 
 

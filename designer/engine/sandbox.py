@@ -10,9 +10,12 @@ network.
 Two ways to start it, chosen by the server's uid:
 
 - **root** (`privileged`): bwrap runs as root without a user namespace, so it can bind
-  folders under the owner-only `CONVEYOR_HOME`; inside, `setpriv` switches to the step
-  uid/gid, clears the supplementary groups, drops every capability (also from the bounding
-  set) and sets no_new_privs before bash starts. The step runs on the host as that
+  folders under the owner-only `CONVEYOR_HOME`; inside, `conveyor-step-drop`
+  (`step_drop.c`, built by `make install`; util-linux's `setpriv` when it is not built)
+  switches to the step uid/gid, clears the supplementary groups, drops every capability
+  (also from the bounding set), sets no_new_privs and leaves only descriptors 0-2 open
+  before bash starts. The helper is not mounted: bwrap executes it as `/proc/self/fd/N`
+  from a descriptor the worker passes it (`StepDrop`). The step runs on the host as that
   unprivileged uid, so even a bound root-owned 0600 file stays unreadable. (bwrap 0.8's
   `--bind-fd` resolves the path behind the descriptor again, so handing an unprivileged
   bwrap open folders does not get past a 0700 parent.)
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import fcntl
 import functools
 import os
@@ -197,6 +201,26 @@ def identity(step_uid: int, step_gid: int) -> Identity:
     return Identity(os.getuid(), os.getgid(), privileged=False)
 
 
+class StepDrop:
+    """The `conveyor-step-drop` helper of a root server, open for bwrap to execute.
+
+    path: the built helper. Its descriptor is opened once per process (close-on-exec: only
+    a child started with `pass_fds=(drop.fd,)` gets it) and stays open; bwrap, already in
+    the step's mount namespace, executes it as `/proc/self/fd/N`, so it needs no mount.
+    Raises OSError when the file is missing or not executable.
+    """
+
+    def __init__(self, path: str) -> None:
+        if not os.path.isfile(path) or not os.access(path, os.X_OK):
+            raise FileNotFoundError(errno.ENOENT, "no executable conveyor-step-drop", path)
+        self.path = path
+        self.fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+
+    @property
+    def exec_path(self) -> str:
+        return f"/proc/self/fd/{self.fd}"
+
+
 def bwrap_argv(
     bwrap: str,
     mounts: Mounts | None,
@@ -205,6 +229,7 @@ def bwrap_argv(
     network: bool = False,
     tmpfs_mb: int = 1024,
     own_network: bool = False,
+    drop: StepDrop | None = None,
 ) -> list[str]:
     """The command line that starts `/bin/bash -c ...` inside the sandbox.
 
@@ -213,12 +238,14 @@ def bwrap_argv(
     tmpfs_mb: size of the private /tmp and /dev/shm.
     own_network: bwrap is started in the step's own network namespace already (see
         `network_namespace_new`), so it makes none.
+    drop: under root, the helper that drops root (start bwrap with `pass_fds=(drop.fd,)`);
+        None: `setpriv`.
     """
     argv = list(_head(bwrap, who, network or own_network, tmpfs_mb))
     if mounts is not None:
         argv += step_binds(mounts)
         argv += ["--chdir", str(mounts.work_dir)]
-    argv += _tail(who)
+    argv += _tail(who, drop.exec_path if drop is not None else None)
     return argv
 
 
@@ -244,9 +271,11 @@ def _head(bwrap: str, who: Identity, network: bool, tmpfs_mb: int) -> tuple[str,
 
 
 @functools.lru_cache(maxsize=8)
-def _tail(who: Identity) -> tuple[str, ...]:
+def _tail(who: Identity, drop: str | None) -> tuple[str, ...]:
     argv = ["--remount-ro", "/", "--"]
-    if who.privileged:
+    if who.privileged and drop is not None:
+        argv += [drop, str(who.uid), str(who.gid), "--"]
+    elif who.privileged:
         argv += [SETPRIV, f"--reuid={who.uid}", f"--regid={who.gid}", "--clear-groups"]
         argv += ["--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]
     return tuple(argv)
@@ -417,16 +446,29 @@ class SandboxStatus:
         return {"available": self.available, "reason": self.reason, "mode": self.mode}
 
 
-def sandbox_probe(bwrap: str, who: Identity) -> SandboxStatus:
+# What the probe's step checks: its uid; under root also its gid, no capability left in any
+# set, no_new_privs.
+_PROBE_UID = 'test "$(id -u)" = {uid}'
+_PROBE_DROPPED = (
+    ' && test "$(id -g)" = {gid} && test "$(grep -c -E '
+    "'^(Cap(Inh|Prm|Eff|Bnd|Amb):\\s+0+|NoNewPrivs:\\s+1)$' /proc/self/status)\" = 6"
+)
+
+
+def sandbox_probe(bwrap: str, who: Identity, drop: StepDrop | None = None) -> SandboxStatus:
     """Start an empty sandbox once: is bubblewrap there, and does it work here?
 
     bwrap: the bubblewrap binary. who: the identity steps would run as.
+    drop: under root, the helper steps drop root with (None: setpriv).
     """
     if not os.path.isfile(bwrap) or not os.access(bwrap, os.X_OK):
         return SandboxStatus(False, f"bubblewrap not found at {bwrap} (apt-get install bubblewrap)")
-    if who.privileged and not os.access(SETPRIV, os.X_OK):
+    if who.privileged and drop is None and not os.access(SETPRIV, os.X_OK):
         return SandboxStatus(False, f"{SETPRIV} not found (util-linux) to drop root in steps")
-    argv = [*bwrap_argv(bwrap, None, who), "/bin/bash", "-c", "test $(id -u) = " + str(who.uid)]
+    check = _PROBE_UID.format(uid=who.uid)
+    if who.privileged:
+        check += _PROBE_DROPPED.format(gid=who.gid)
+    argv = [*bwrap_argv(bwrap, None, who, drop=drop), "/bin/bash", "-c", check]
     try:
         done = subprocess.run(
             argv,
@@ -435,14 +477,20 @@ def sandbox_probe(bwrap: str, who: Identity) -> SandboxStatus:
             timeout=PROBE_TIMEOUT,
             env={"PATH": "/usr/bin:/bin"},
             check=False,
+            pass_fds=(drop.fd,) if drop is not None else (),
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return SandboxStatus(False, f"bubblewrap could not start: {exc}")
     if done.returncode != 0:
-        detail = done.stderr.decode("utf-8", "replace").strip() or f"exit code {done.returncode}"
+        detail = done.stderr.decode("utf-8", "replace").strip() or (
+            f"its check that it runs as uid {who.uid}"
+            + (f", gid {who.gid}, no capabilities and no_new_privs" if who.privileged else "")
+            + f" failed (exit code {done.returncode})"
+        )
         return SandboxStatus(False, f"bubblewrap failed to start a sandbox: {detail}")
     mode = (
         f"root starts bubblewrap; steps run as uid {who.uid}, gid {who.gid}"
+        f" (root dropped by {'conveyor-step-drop' if drop is not None else 'setpriv'})"
         if who.privileged
         else f"user namespace; steps run as the server's uid {who.uid}"
     )

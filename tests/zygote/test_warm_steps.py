@@ -216,6 +216,7 @@ def test_a_step_the_zygote_refuses_fails_and_records_no_latency_even_over_a_stal
     stale = Path(settings.CONVEYOR_HOME) / "runtime" / f"start-{os.getpid()}-900"
     stale.write_text("0.5")  # As a crashed process with this pid could have left it.
     settings.STEP_UID = 0  # The zygote never forks a step as root.
+    settings.STEP_DROP = "setpriv"  # conveyor-step-drop refuses uid 0 at the probe already.
     result, log = run(make_dirs("print('user code ran')\n"))
     assert result.exit_code == 125 and "user code ran" not in log, log
     assert "refused: a step never runs as root" in log
