@@ -64,7 +64,7 @@ class SandboxUnavailable(RuntimeError):
     """The sandbox cannot start and this step may not run without it."""
 
 
-_status: dict[tuple[str, int, int, int], SandboxStatus] = {}
+_status: dict[tuple[str, int, int, int, str], SandboxStatus] = {}
 _status_lock = threading.Lock()
 
 
