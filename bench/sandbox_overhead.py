@@ -8,7 +8,8 @@ python bench/sandbox_overhead.py [--repeat 5] [--launches 40]
    missing path with CONVEYOR_ALLOW_UNSANDBOXED, the staff path), both against the same
    `python -c pass` floor. Cases alternate so that load from other processes on the
    machine hits both alike; medians and bests of --repeat runs (on a shared machine the
-   best is the steadier estimate of the cost itself).
+   best is the steadier estimate of the cost itself), and the CPU time per step of the
+   engine and every step process (the steadiest figure).
 """
 
 from __future__ import annotations
@@ -91,6 +92,15 @@ def subreaper() -> None:
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(36, 1, 0, 0, 0) != 0:  # PR_SET_CHILD_SUBREAPER
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
+
+
+def cpu_seconds() -> float:
+    """User + system CPU of this process and of its waited-for children so far."""
+    me, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
 
 
 def reap_orphans(within: float = 1.0) -> None:
@@ -197,11 +207,25 @@ def main() -> None:
         if status.mode and DROP != "setpriv" and "step-drop" in status.mode:
             cases["on, setpriv"] = (True, "setpriv")
         times: dict[str, list[float]] = {case: [] for case in cases}
+        cpus: dict[str, list[float]] = {case: [] for case in cases}
         for _ in range(args.repeat):
             for case, (on, drop) in cases.items():
                 sandbox_switch(on, drop)
+                before = cpu_seconds()
                 times[case].append(timed(version, user, finished, {"force_rerun": True}))
+                reap_orphans()
+                cpus[case].append(cpu_seconds() - before)
         sandbox_switch(True)
+        # CPU of this process (the engine) and of every step process (bwrap's namespace
+        # init included, see `subreaper`): steadier than wall time on a shared machine,
+        # where the sandbox's extra processes wait longer for a CPU.
+        off_cpu = statistics.median(cpus["off"])
+        for case in cases:
+            cpu = statistics.median(cpus[case])
+            print(f"{f'chain-50, sandbox {case}: CPU':<34} {cpu * 1000 / 50:9.2f} ms/step", end="")
+            if case != "off":
+                print(f"  sandbox cost {(cpu - off_cpu) * 1000 / 50:6.2f} ms/step", end="")
+            print()
         for name, pick in (("median", statistics.median), ("best", min)):
             off = pick(times["off"])
             for case in cases:
