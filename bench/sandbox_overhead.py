@@ -204,7 +204,7 @@ def main() -> None:
         version = pipeline_create(name="chain-50", owner=user, document=chain(50)).versions.get()
         # Under root with conveyor-step-drop built, also the sandbox with setpriv instead.
         cases = {"on": (True, DROP), "off": (False, DROP)}
-        if status.mode and DROP != "setpriv" and "step-drop" in status.mode:
+        if step_drop(step_identity()) is not None:
             cases["on, setpriv"] = (True, "setpriv")
         times: dict[str, list[float]] = {case: [] for case in cases}
         cpus: dict[str, list[float]] = {case: [] for case in cases}

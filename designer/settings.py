@@ -268,16 +268,14 @@ def _default_bwrap() -> str:
 SANDBOX_BWRAP = env_str("CONVEYOR_BWRAP", "") or _default_bwrap()
 
 
-def _default_step_drop() -> str:
-    """conveyor-step-drop as `make install` builds it into the virtualenv, if it did."""
-    built = Path(sys.prefix) / "libexec" / "conveyor-step-drop"
-    return str(built) if built.is_file() else "setpriv"
-
-
 # How a root server's steps drop root (docs/security.md): the conveyor-step-drop helper
 # (designer/engine/step_drop.c) at this path, or "setpriv" (util-linux; about 1.5 ms more
-# per step). A path that is set but missing makes the sandbox unavailable, never setpriv.
-STEP_DROP = env_str("CONVEYOR_STEP_DROP", "") or _default_step_drop()
+# per step). Default: where `make install` builds it, else setpriv. A path that is set but
+# missing makes the sandbox unavailable, never setpriv.
+STEP_DROP_BUILT = Path(sys.prefix) / "libexec" / "conveyor-step-drop"
+STEP_DROP = env_str("CONVEYOR_STEP_DROP", "") or (
+    str(STEP_DROP_BUILT) if STEP_DROP_BUILT.is_file() else "setpriv"
+)
 ALLOW_UNSANDBOXED = env_bool("CONVEYOR_ALLOW_UNSANDBOXED", False)
 STEP_UID = env_int("CONVEYOR_STEP_UID", 65534, minimum=1)
 STEP_GID = env_int("CONVEYOR_STEP_GID", 65534, minimum=1)

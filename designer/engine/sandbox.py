@@ -482,10 +482,12 @@ def sandbox_probe(bwrap: str, who: Identity, drop: StepDrop | None = None) -> Sa
     except (OSError, subprocess.TimeoutExpired) as exc:
         return SandboxStatus(False, f"bubblewrap could not start: {exc}")
     if done.returncode != 0:
-        detail = done.stderr.decode("utf-8", "replace").strip() or (
-            f"its check that it runs as uid {who.uid}"
-            + (f", gid {who.gid}, no capabilities and no_new_privs" if who.privileged else "")
-            + f" failed (exit code {done.returncode})"
+        wanted = f"uid {who.uid}"
+        if who.privileged:
+            wanted += f", gid {who.gid}, no capabilities and no_new_privs"
+        detail = done.stderr.decode("utf-8", "replace").strip()
+        detail = (
+            detail or f"its check that it runs as {wanted} failed (exit code {done.returncode})"
         )
         return SandboxStatus(False, f"bubblewrap failed to start a sandbox: {detail}")
     mode = (

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,6 @@ from designer.engine.artifacts import ArtifactStore
 from designer.engine.runtime import sandbox_status, step_drop, step_identity, step_run
 
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="only a root server drops root")
-BUILT = Path(sys.prefix) / "libexec" / "conveyor-step-drop"
 # A step that reports what it could use: identity, groups, capabilities, descriptors.
 REPORT = (
     "id -u; id -g; id -G; grep -E '^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs):' /proc/self/status;"
@@ -30,12 +28,13 @@ REPORT = (
 
 @pytest.fixture
 def helper(settings: Any) -> str:
-    if not BUILT.is_file():
+    built = settings.STEP_DROP_BUILT
+    if not built.is_file():
         if os.environ.get("CI"):
-            pytest.fail(f"`make install` did not build {BUILT}")
-        pytest.skip(f"{BUILT} is not built (make install)")
-    settings.STEP_DROP = str(BUILT)
-    return str(BUILT)
+            pytest.fail(f"`make install` did not build {built}")
+        pytest.skip(f"{built} is not built (make install)")
+    settings.STEP_DROP = str(built)
+    return str(built)
 
 
 def run_report(tmp_path: Path) -> tuple[Any, str]:
@@ -97,8 +96,8 @@ def test_the_probe_refuses_a_helper_that_does_not_drop_root(settings, sandbox, t
     assert "runs as uid 65534, gid 65534, no capabilities and no_new_privs" in status.reason
 
 
-def drop_run(*args: str, user: tuple[int, int] | None = None) -> subprocess.CompletedProcess:
-    argv = [str(BUILT), *args]
+def drop_run(helper: str, *args: str, user: tuple[int, int] | None = None) -> Any:
+    argv = [helper, *args]
     if user is not None:
         argv = ["setpriv", f"--reuid={user[0]}", f"--regid={user[1]}", "--clear-groups", *argv]
     return subprocess.run(argv, capture_output=True, text=True, check=False, timeout=10)
@@ -119,7 +118,7 @@ def drop_run(*args: str, user: tuple[int, int] | None = None) -> subprocess.Comp
 )
 def test_the_helper_refuses_bad_arguments_before_running_anything(helper, args, message, tmp_path):
     marker = tmp_path / "ran"
-    done = drop_run(*[a.replace("/bin/true", f"/usr/bin/touch {marker}") for a in args])
+    done = drop_run(helper, *[a.replace("/bin/true", f"/usr/bin/touch {marker}") for a in args])
     assert done.returncode == 126 and message in done.stderr
     assert not marker.exists()
 
@@ -129,12 +128,14 @@ def test_the_helper_fails_closed_when_it_cannot_drop(helper, tmp_path):
     """Run by a non-root user it cannot change identity: it stops, the program never runs."""
     marker = tmp_path / "ran"
     tmp_path.chmod(0o777)
-    done = drop_run("65533", "65533", "--", "/usr/bin/touch", str(marker), user=(65534, 65534))
+    done = drop_run(
+        helper, "65533", "65533", "--", "/usr/bin/touch", str(marker), user=(65534, 65534)
+    )
     assert done.returncode == 126 and "conveyor-step-drop: prctl(PR_CAPBSET_DROP)" in done.stderr
     assert not marker.exists()
 
 
 @ROOT_ONLY
 def test_the_helper_says_which_program_it_could_not_run(helper):
-    done = drop_run("65534", "65534", "--", "/no/such/program")
+    done = drop_run(helper, "65534", "65534", "--", "/no/such/program")
     assert done.returncode == 127 and "/no/such/program: No such file" in done.stderr
