@@ -276,6 +276,9 @@ STEP_DROP_BUILT = Path(sys.prefix) / "libexec" / "conveyor-step-drop"
 STEP_DROP = env_str("CONVEYOR_STEP_DROP", "") or (
     str(STEP_DROP_BUILT) if STEP_DROP_BUILT.is_file() else "setpriv"
 )
+# Idle sandboxes made ahead per kind of sandbox (designer/engine/standby.py; root servers
+# with conveyor-step-drop): a cold step starts in one instead of waiting for bwrap. 0: off.
+STANDBY_SANDBOXES = env_int("CONVEYOR_STANDBY_SANDBOXES", 2, minimum=0, maximum=64)
 ALLOW_UNSANDBOXED = env_bool("CONVEYOR_ALLOW_UNSANDBOXED", False)
 STEP_UID = env_int("CONVEYOR_STEP_UID", 65534, minimum=1)
 STEP_GID = env_int("CONVEYOR_STEP_GID", 65534, minimum=1)

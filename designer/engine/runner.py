@@ -54,6 +54,7 @@ STEP_VARIABLES = (
 _SERVER_ONLY_MARKERS = ("SECRET", "PASSWORD", "TOKEN", "_URL", "CONVEYOR_HOME")
 
 CancelCheck = Callable[[], bool] | threading.Event
+Spawn = Callable[[list[str], Path, dict[str, str]], "subprocess.Popen[bytes]"]
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,7 @@ def run_step(
     env: Mapping[str, str] | None = None,
     around_spawn: Callable[[], AbstractContextManager[object]] | None = None,
     pass_fds: Sequence[int] = (),
+    spawn: Spawn | None = None,
 ) -> StepResult:
     """Run `command` with `/bin/bash -c` and supervise it until it and its group are gone.
 
@@ -185,6 +187,10 @@ def run_step(
     around_spawn: a context the child is started in, left as soon as it started (the
         runtime's: the step's network namespace, entered by this thread alone).
     pass_fds: descriptors the child inherits besides 0-2 (the sandbox's helper).
+    spawn: starts the child in place of `subprocess.Popen` (the runtime's standby sandbox,
+        `designer.engine.standby`), given `[*launcher, "/bin/bash", "-c", command]`, the
+        working directory and the environment; it must return a process group leader
+        with stdin from /dev/null and piped stdout and stderr, as `spawn_child` makes.
     """
     if env is None:
         env = step_environment(home=home, tmp_dir=tmp_dir, variables=variables, locale=locale)
@@ -194,10 +200,12 @@ def run_step(
         sink = LogSink(log, log_cap, on_line)
         for note in notes:
             sink.note(note)
+        argv = [*launcher, "/bin/bash", "-c", command]
         with around_spawn() if around_spawn is not None else nullcontext():
-            proc = _spawn(
-                [*launcher, "/bin/bash", "-c", command], work_dir, dict(env), tuple(pass_fds)
-            )
+            if spawn is not None:
+                proc = spawn(argv, work_dir, dict(env))
+            else:
+                proc = spawn_child(argv, work_dir, dict(env), tuple(pass_fds))
         supervisor = _Supervisor(proc, sink, timeout, should_cancel, kill_grace, poll_interval)
         try:
             if on_start is not None:
@@ -211,7 +219,7 @@ def run_step(
     return supervisor.result(started_at, time.monotonic() - started)
 
 
-def _spawn(
+def spawn_child(
     argv: list[str], work_dir: Path, env: dict[str, str], pass_fds: tuple[int, ...] = ()
 ) -> subprocess.Popen[bytes]:
     # A new session makes the child a process group leader: signals reach its whole tree.

@@ -25,7 +25,9 @@ import fcntl
 import functools
 import logging
 import os
+import secrets
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -38,20 +40,31 @@ from typing import Any
 from django.conf import settings
 
 from designer.engine.artifacts import StepDirs
-from designer.engine.runner import CancelCheck, StepResult, run_step, step_environment
+from designer.engine.runner import (
+    CancelCheck,
+    StepResult,
+    run_step,
+    spawn_child,
+    step_environment,
+)
 from designer.engine.sandbox import (
+    PROBE_TIMEOUT,
     Identity,
     Mounts,
     PoolPolicy,
     SandboxStatus,
     StepDrop,
+    bind_plan,
     bwrap_argv,
     etc_write,
     identity,
     network_namespace_entered,
     network_namespace_new,
+    probe_check,
     sandbox_probe,
 )
+from designer.engine.standby import MOST_MOUNTS, STANDBYS, NetworkLease, Standby, StandbyKey
+from designer.engine.standby import spawn as standby_spawn
 from designer.engine.zygote import Launch
 from designer.engine.zygote_runtime import warm_or_cold
 from designer.environments.prepared import PreparedEnvironment
@@ -239,18 +252,27 @@ def step_run(
                 limits=chosen, environment=environment, keep=_environment_paths(environment),
                 etc_dir=_etc_dir, inputs=inputs, env=env, dispatched=dispatched,
             )  # fmt: skip
+            mounts = _mounts(dirs, who, policy, environment, inputs)
+            key = None if launch.argv else _standby_key(policy, mounts)
+            standby = STANDBYS.take(key) if key is not None else None
             fresh_network = launch.argv is None and who.privileged and not policy.network
-            netns = stack.enter_context(_NETNS.take(fresh_network))
+            netns = stack.enter_context(_NETNS.take(fresh_network and standby is None))
             drop = None if launch.argv else step_drop(who)
-            launcher = launch.argv or _launcher(
-                dirs, who, policy, environment, inputs, own_network=netns.fd is not None,
-                drop=drop,
+            launcher = launch.argv or bwrap_argv(
+                settings.SANDBOX_BWRAP, mounts, who, network=policy.network,
+                own_network=netns.fd is not None, tmpfs_mb=settings.STEP_TMPFS_MB, drop=drop,
             )  # fmt: skip
+            pass_fds = (drop.fd,) if drop is not None else ()
             notes.append(launch.note)
             _hand_over(dirs, who)
             around = None
             if netns.fd is not None:
                 around = functools.partial(network_namespace_entered, netns.fd)
+            spawn = None
+            if key is not None:
+                spawn = functools.partial(
+                    _spawn_cold, key, standby, mounts, who, len(launcher), pass_fds
+                )
             try:
                 result = run_step(
                     script,
@@ -258,48 +280,116 @@ def step_run(
                     notes=notes,
                     env=env,
                     around_spawn=around,
-                    pass_fds=(drop.fd,) if drop is not None else (),
+                    pass_fds=pass_fds,
+                    spawn=spawn,
                     **supervise,
                 )
                 netns.keep = result.exit_code >= 0 and not (result.timed_out or result.canceled)
             finally:
+                if standby is not None:
+                    standby.network.keep = netns.keep  # Set only when the step ended by itself.
+                    standby.network.release()
                 start = launch.record(dispatched, spawned[0] if spawned else None)
                 if who.privileged:  # Its port folders are taken back by `ingest_output`.
                     os.chown(dirs.outputs, os.geteuid(), os.getegid())
             return dataclasses.replace(result, start=start)
 
 
-def _launcher(
+def _mounts(
     dirs: StepDirs,
     who: Identity,
     policy: PoolPolicy,
     environment: PreparedEnvironment | None,
     inputs: Sequence[Path],
-    *,
-    own_network: bool = False,
-    drop: StepDrop | None = None,
-) -> list[str]:
-    """The bwrap command line of one step (see `designer.engine.sandbox`).
-
-    own_network: bwrap starts in the step's network namespace (`_NetSlots`).
-    drop: `step_drop`'s helper (bwrap must get its descriptor), None: setpriv.
-    """
-    mounts = Mounts(
+) -> Mounts:
+    """What the step's sandbox binds (see `designer.engine.sandbox.Mounts`)."""
+    return Mounts(
         read_only=(dirs.work, *_environment_paths(environment), *inputs),
         read_write=(dirs.outputs, dirs.home, dirs.tmp),
         etc_dir=_etc_dir(who, policy.network),
         work_dir=dirs.work,
         devices=policy.devices,
     )
-    return bwrap_argv(
-        settings.SANDBOX_BWRAP,
-        mounts,
-        who,
-        network=policy.network,
-        own_network=own_network,
-        tmpfs_mb=settings.STEP_TMPFS_MB,
-        drop=drop,
+
+
+def _standby_key(policy: PoolPolicy, mounts: Mounts) -> StandbyKey | None:
+    """The kind of standby sandbox a cold step can start in, None if it cannot (see
+    `designer.engine.standby`): root server, conveyor-step-drop, no devices."""
+    base = step_identity()
+    if settings.STANDBY_SANDBOXES <= 0 or not base.privileged or policy.devices:
+        return None
+    if settings.STEP_DROP == "setpriv" or len(mounts.read_only) + 4 > MOST_MOUNTS:
+        return None
+    return StandbyKey(
+        settings.SANDBOX_BWRAP, settings.STEP_DROP, policy.network, settings.STEP_TMPFS_MB, base
     )
+
+
+def _spawn_cold(
+    key: StandbyKey,
+    standby: Standby | None,
+    mounts: Mounts,
+    who: Identity,
+    launcher_words: int,
+    pass_fds: tuple[int, ...],
+    argv: list[str],
+    work_dir: Path,
+    env: dict[str, str],
+) -> subprocess.Popen[bytes]:
+    """Start a cold step in its standby sandbox, or with its own bwrap command line when
+    it has none (or the standby failed to take it); then ask for the next standby."""
+    try:
+        if standby is not None:
+            try:
+                return standby.start(
+                    argv[launcher_words:], cwd=work_dir, env=env, etc_dir=mounts.etc_dir,
+                    binds=bind_plan(mounts)[1], who=who,
+                )  # fmt: skip
+            except OSError as exc:
+                logger.warning("a standby sandbox could not take its step (%s)", exc)
+        return spawn_child(argv, work_dir, env, pass_fds)
+    finally:
+        STANDBYS.refill(key, _standby_make, _standby_verify, settings.STANDBY_SANDBOXES)
+
+
+def _standby_make(key: StandbyKey) -> Standby:
+    """One standby sandbox of `key`, in a pooled network namespace unless its pool shares
+    the host's (or none can be made here: then bwrap makes its own)."""
+    fd = _NETNS.acquire() if not key.network else None
+    drop = step_drop(key.who)
+    assert drop is not None  # _standby_key: a root server with conveyor-step-drop.
+    return standby_spawn(key, drop, NetworkLease(fd, _NETNS.release))
+
+
+def _standby_verify(key: StandbyKey) -> str | None:
+    """Run the sandbox probe's check in one standby of `key`: None if it passed, else why.
+
+    The check also needs a read-only root, and prints a token that only the request
+    carries, so a helper that ignored its request cannot pass it.
+    """
+    token = secrets.token_hex(8)
+    check = f"{probe_check(key.who)} && ! touch /probe 2>/dev/null && echo {token}"
+    try:
+        standby = _standby_make(key)
+        proc = standby.start(
+            ["/bin/bash", "-c", check], cwd=Path("/"), env={"PATH": "/usr/bin:/bin"},
+            etc_dir=_etc_dir(key.who, key.network), binds=(), who=key.who,
+        )  # fmt: skip
+    except OSError as exc:
+        return f"a standby sandbox could not start: {exc}"
+    try:
+        output, errors = proc.communicate(timeout=PROBE_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        return "a standby sandbox's check step timed out"
+    finally:
+        standby.network.keep = proc.returncode == 0
+        standby.network.release()
+    if proc.returncode != 0 or output.decode(errors="replace").split() != [token]:
+        detail = errors.decode("utf-8", "replace").strip() or f"exit code {proc.returncode}"
+        return f"a standby sandbox's check step failed: {detail}"
+    return None
 
 
 def _bin_dir(environment: PreparedEnvironment | None) -> str:
@@ -458,16 +548,25 @@ class _NetSlots:
     @contextlib.contextmanager
     def take(self, wanted: bool) -> Iterator[_NetLease]:
         """A namespace for one step (fd None: not wanted, or none can be made here)."""
-        lease = _NetLease(self._get() if wanted and not self._failed else None)
+        lease = _NetLease(self.acquire() if wanted else None)
         try:
             yield lease
         finally:
-            if lease.fd is not None:
-                if lease.keep:
-                    with self._lock:
-                        self._free.append(lease.fd)
-                else:
-                    os.close(lease.fd)
+            self.release(lease)
+
+    def acquire(self) -> int | None:
+        """A namespace held until `release` (a standby sandbox's); None if none can be made."""
+        return None if self._failed else self._get()
+
+    def release(self, lease: _NetLease | NetworkLease) -> None:
+        """Hand the namespace on if `lease.keep`, else close it."""
+        if lease.fd is None:
+            return
+        if lease.keep:
+            with self._lock:
+                self._free.append(lease.fd)
+        else:
+            os.close(lease.fd)
 
     def _get(self) -> int | None:
         with self._lock:

@@ -249,6 +249,23 @@ def bwrap_argv(
     return argv
 
 
+def standby_argv(
+    bwrap: str, who: Identity, *, network: bool, tmpfs_mb: int, drop: StepDrop, sock: int
+) -> list[str]:
+    """The command line of a standby sandbox (`designer.engine.standby`): every step's part
+    of the sandbox (namespaces, the OS, /proc, /dev, the private tmpfs mounts) without the
+    step's own binds, its working directory and the read-only root, which the helper adds
+    once it gets the step (`conveyor-step-drop --standby`). Root servers only.
+
+    network: keep the network namespace bwrap is started in (the host's for a pool with
+    network, else a pooled one); sock: the helper's end of the request socket.
+    """
+    if not who.privileged:
+        raise ValueError("standby sandboxes need a server running as root")
+    head = _head(bwrap, who, network, tmpfs_mb)
+    return [*head, "--", drop.exec_path, "--standby", str(sock)]
+
+
 @functools.lru_cache(maxsize=32)
 def _head(bwrap: str, who: Identity, network: bool, tmpfs_mb: int) -> tuple[str, ...]:
     """What every step's command line starts with (computed once per process and kind).
@@ -291,34 +308,51 @@ def os_binds() -> list[str]:
     return argv
 
 
-def step_binds(mounts: Mounts) -> list[str]:
-    """The binds of one step, parents first (a bind inside another is mounted after it).
+@dataclass(frozen=True)
+class Bind:
+    """One host folder bound at the same path inside the sandbox."""
+
+    path: str
+    read_only: bool
+
+
+def bind_plan(mounts: Mounts) -> tuple[list[str], list[Bind]]:
+    """The step's folders as the sandbox mounts them: the parent folders to make (0755)
+    and the binds, parents first (a bind inside another is mounted after it). Both ways of
+    starting a step use it: bwrap's command line (`step_binds`) and a standby sandbox
+    (`designer.engine.standby`). /etc and devices are not part of it.
 
     Plain string work on the already absolute, normalised paths: this runs once per step.
     """
-    argv = ["--ro-bind", str(mounts.etc_dir), "/etc"]
-    for host, inside in mounts.devices:
-        argv += ["--dev-bind", host, inside]
-    binds = [(p, "--ro-bind") for p in _outermost([str(p) for p in mounts.read_only])]
-    binds += [(str(p), "--bind") for p in mounts.read_write]
-    binds = [(p, how) for p, how in binds if not _under_system(p)]
-    binds.sort(key=lambda item: item[0].count("/"))
-    targets = [p for p, _ in binds]
+    binds = [Bind(p, True) for p in _outermost([str(p) for p in mounts.read_only])]
+    binds += [Bind(str(p), False) for p in mounts.read_write]
+    binds = [bind for bind in binds if not _under_system(bind.path)]
+    binds.sort(key=lambda bind: bind.path.count("/"))
+    targets = [bind.path for bind in binds]
     parents: dict[str, None] = {}
-    for path, _ in binds:
+    for bind in binds:
         parent = ""
-        for part in path.split("/")[1:-1]:
+        for part in bind.path.split("/")[1:-1]:
             parent += "/" + part
             if parent in parents or _under_system(parent):
                 continue
             if not any(_within(parent, target) for target in targets):
                 parents[parent] = None
+    return list(parents), binds
+
+
+def step_binds(mounts: Mounts) -> list[str]:
+    """bwrap's arguments for the step's binds (see `bind_plan`)."""
+    argv = ["--ro-bind", str(mounts.etc_dir), "/etc"]
+    for host, inside in mounts.devices:
+        argv += ["--dev-bind", host, inside]
+    parents, binds = bind_plan(mounts)
     for parent in parents:
         # bwrap would copy the host folder's mode (0700 for CONVEYOR_HOME): the step could
         # not reach its own files below it.
         argv += ["--perms", "0755", "--dir", parent]
-    for path, how in binds:
-        argv += [how, path, path]
+    for bind in binds:
+        argv += ["--ro-bind" if bind.read_only else "--bind", bind.path, bind.path]
     return argv
 
 
@@ -455,6 +489,15 @@ _PROBE_DROPPED = (
 )
 
 
+def probe_check(who: Identity) -> str:
+    """The shell test the probe runs inside: the uid, and under root the gid, every
+    capability set empty and no_new_privs."""
+    check = _PROBE_UID.format(uid=who.uid)
+    if who.privileged:
+        check += _PROBE_DROPPED.format(gid=who.gid)
+    return check
+
+
 def sandbox_probe(bwrap: str, who: Identity, drop: StepDrop | None = None) -> SandboxStatus:
     """Start an empty sandbox once: is bubblewrap there, and does it work here?
 
@@ -465,9 +508,7 @@ def sandbox_probe(bwrap: str, who: Identity, drop: StepDrop | None = None) -> Sa
         return SandboxStatus(False, f"bubblewrap not found at {bwrap} (apt-get install bubblewrap)")
     if who.privileged and drop is None and not os.access(SETPRIV, os.X_OK):
         return SandboxStatus(False, f"{SETPRIV} not found (util-linux) to drop root in steps")
-    check = _PROBE_UID.format(uid=who.uid)
-    if who.privileged:
-        check += _PROBE_DROPPED.format(gid=who.gid)
+    check = probe_check(who)
     argv = [*bwrap_argv(bwrap, None, who, drop=drop), "/bin/bash", "-c", check]
     try:
         done = subprocess.run(

@@ -8,6 +8,7 @@ import secrets
 import socket
 import stat
 import subprocess
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,11 @@ def test_a_step_cannot_read_the_environment_of_pid_1_its_parent_or_any_server_pr
     # A stand-in for a server process with a secret in its environment, readable by root.
     helper = subprocess.Popen(["sleep", "120"], env={"CONVEYOR_SECRET_KEY": canary})
     try:
+        # Popen returns once exec closed its error pipe, a moment before the kernel has set
+        # up the new program's environment: /proc/PID/environ can still read empty.
+        deadline = time.monotonic() + 10
+        while not Path(f"/proc/{helper.pid}/environ").read_text() and time.monotonic() < deadline:
+            time.sleep(0.01)
         assert canary in Path(f"/proc/{helper.pid}/environ").read_text()
         run = run_one("h_read_environ")
     finally:

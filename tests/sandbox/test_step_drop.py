@@ -15,6 +15,7 @@ import pytest
 
 from designer.engine.artifacts import ArtifactStore
 from designer.engine.runtime import sandbox_status, step_drop, step_identity, step_run
+from designer.engine.sandbox import bwrap_argv
 
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="only a root server drops root")
 # A step that reports what it could use: identity, groups, capabilities, descriptors.
@@ -64,14 +65,18 @@ def test_a_step_keeps_no_privilege_of_root_with_either_way_of_dropping_it(
 
 
 @ROOT_ONLY
-def test_the_runtime_starts_steps_through_the_helper_descriptor(helper, sandbox, tmp_path):
+def test_the_runtime_starts_steps_through_the_helper_descriptor(
+    helper, settings, sandbox, tmp_path
+):
     from designer.engine import runtime
 
     drop = step_drop(step_identity())
     assert drop is not None and drop.path == helper
     assert os.readlink(f"/proc/self/fd/{drop.fd}") == helper
     dirs = ArtifactStore(tmp_path / "store").make_step_dirs("1", "n", 1, {})
-    argv = runtime._launcher(dirs, step_identity(), runtime.pool_policy("cpu"), None, (), drop=drop)
+    who, policy = step_identity(), runtime.pool_policy("cpu")
+    mounts = runtime._mounts(dirs, who, policy, None, ())
+    argv = bwrap_argv(settings.SANDBOX_BWRAP, mounts, who, drop=drop)
     assert argv[-4:] == [f"/proc/self/fd/{drop.fd}", "65534", "65534", "--"]
     assert "/usr/bin/setpriv" not in argv
 
