@@ -4,12 +4,16 @@ python bench/sandbox_overhead.py [--repeat 5] [--launches 40]
 
 1. Launches alone: `bash -c "python -c pass"` started directly and started through the
    sandbox's bwrap command line (same environment, limits line included), medians.
+   Under root also: the same launch in a standby sandbox made beforehand (what is left on
+   a step's critical path when its sandbox is ready: the hand-over, the helper's mounts,
+   bash and the namespace teardown).
 2. chain-50 through the engine with the sandbox on and off (off: bwrap pointed at a
    missing path with CONVEYOR_ALLOW_UNSANDBOXED, the staff path), both against the same
-   `python -c pass` floor. Cases alternate so that load from other processes on the
-   machine hits both alike; medians and bests of --repeat runs (on a shared machine the
-   best is the steadier estimate of the cost itself), and the CPU time per step of the
-   engine and every step process (the steadiest figure).
+   `python -c pass` floor; under root also with standby sandboxes off (every step
+   started by its own bwrap) and with setpriv. Cases alternate so that load from other
+   processes on the machine hits both alike; medians and bests of --repeat runs (on a
+   shared machine the best is the steadier estimate of the cost itself), and the CPU time
+   per step of the engine and every step process (the steadiest figure).
 """
 
 from __future__ import annotations
@@ -45,14 +49,24 @@ from django.core.management import call_command  # noqa: E402
 from bench.common import COMPONENTS, chain, floor_seconds, report  # noqa: E402
 from bench.engine_embedded import Finished, timed  # noqa: E402
 from designer.engine.artifacts import ArtifactStore  # noqa: E402
-from designer.engine.runtime import sandbox_status, step_drop, step_identity  # noqa: E402
+from designer.engine.runtime import (  # noqa: E402
+    _standby_key,
+    pool_policy,
+    sandbox_status,
+    step_drop,
+    step_identity,
+)
 from designer.engine.sandbox import (  # noqa: E402
+    Identity,
     Mounts,
+    bind_plan,
     bwrap_argv,
     etc_write,
     network_namespace_entered,
     network_namespace_new,
 )
+from designer.engine.standby import NetworkLease  # noqa: E402
+from designer.engine.standby import spawn as standby_spawn  # noqa: E402
 from designer.engine.worker import embedded_worker_start, embedded_worker_stop  # noqa: E402
 from designer.pipelines.services import pipeline_create  # noqa: E402
 from designer.registry.services import component_register_file  # noqa: E402
@@ -80,6 +94,33 @@ def launches(
                 [*launcher, "/bin/bash", "-c", command], env=env, check=True, pass_fds=pass_fds
             )
         times.append(time.perf_counter() - started)
+        reap_orphans()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return statistics.median(times), cpu / count
+
+
+def standby_launches(
+    count: int, env: dict[str, str], command: str, mounts: Mounts, who: Identity
+) -> tuple[float, float]:
+    """As `launches`, in a standby sandbox made (and given 50 ms to get ready) before the
+    clock starts; the CPU figure includes making it."""
+    key = _standby_key(pool_policy("cpu"), mounts)
+    drop = step_drop(who)
+    assert key is not None and drop is not None
+    times = []
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    for _ in range(count):
+        standby = standby_spawn(key, drop, NetworkLease(None, lambda _lease: None))
+        time.sleep(0.05)
+        started = time.perf_counter()
+        proc = standby.start(
+            ["/bin/bash", "-c", command], cwd=mounts.work_dir, env=env,
+            etc_dir=mounts.etc_dir, binds=bind_plan(mounts)[1], who=who,
+        )  # fmt: skip
+        proc.communicate()
+        times.append(time.perf_counter() - started)
+        assert proc.returncode == 0
         reap_orphans()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -144,15 +185,19 @@ def launch_costs(count: int) -> None:
     setpriv = bwrap_argv(settings.SANDBOX_BWRAP, mounts, who, own_network=netns is not None)
     subreaper()
     for command in ("true", COMMAND):
-        direct, boxed, boxed_fresh, boxed_setpriv = [], [], [], []
+        direct, boxed, boxed_fresh, boxed_setpriv, standby = [], [], [], [], []
         for _ in range(3):  # Alternate, so that machine load hits both alike.
             direct.append(launches([], count // 3, env, command))
             boxed.append(launches(sandbox, count // 3, env, command, netns, fds))
+            if drop is not None:
+                standby.append(standby_launches(count // 3, env, command, mounts, who))
             if netns is not None:
                 boxed_fresh.append(launches(fresh, count // 3, env, command, None, fds))
             if drop is not None:
                 boxed_setpriv.append(launches(setpriv, count // 3, env, command, netns))
         rows = [(f"launch: bash -c {command}", direct), ("  the same in the sandbox", boxed)]
+        if standby:
+            rows.append(("  ...in a standby made beforehand", standby))
         if boxed_fresh:
             rows.append(("  ...with a new netns per launch", boxed_fresh))
         if boxed_setpriv:
@@ -173,10 +218,14 @@ def launch_costs(count: int) -> None:
 DROP = settings.STEP_DROP
 
 
-def sandbox_switch(on: bool, drop: str = DROP) -> None:
+STANDBY_COUNT = settings.STANDBY_SANDBOXES
+
+
+def sandbox_switch(on: bool, drop: str = DROP, standbys: int = STANDBY_COUNT) -> None:
     settings.SANDBOX_BWRAP = "/usr/bin/bwrap" if on else "/nonexistent/bwrap"
     settings.ALLOW_UNSANDBOXED = not on
     settings.STEP_DROP = drop
+    settings.STANDBY_SANDBOXES = standbys
     assert sandbox_status(refresh=True).available is on
 
 
@@ -202,15 +251,17 @@ def main() -> None:
         floor = floor_seconds()
         print(f"{'floor: python -c pass':<34} {floor * 1000:9.2f} ms per launch")
         version = pipeline_create(name="chain-50", owner=user, document=chain(50)).versions.get()
-        # Under root with conveyor-step-drop built, also the sandbox with setpriv instead.
-        cases = {"on": (True, DROP), "off": (False, DROP)}
+        # Under root with conveyor-step-drop built, also every step with its own bwrap
+        # (standby sandboxes off), and with setpriv instead of the helper (no standbys).
+        cases = {"on": (True, DROP, STANDBY_COUNT), "off": (False, DROP, 0)}
         if step_drop(step_identity()) is not None:
-            cases["on, setpriv"] = (True, "setpriv")
+            cases["on, own bwrap"] = (True, DROP, 0)
+            cases["on, setpriv"] = (True, "setpriv", 0)
         times: dict[str, list[float]] = {case: [] for case in cases}
         cpus: dict[str, list[float]] = {case: [] for case in cases}
         for _ in range(args.repeat):
-            for case, (on, drop) in cases.items():
-                sandbox_switch(on, drop)
+            for case, (on, drop, standbys) in cases.items():
+                sandbox_switch(on, drop, standbys)
                 before = cpu_seconds()
                 times[case].append(timed(version, user, finished, {"force_rerun": True}))
                 reap_orphans()
