@@ -22,6 +22,10 @@ Two ways to start it, chosen by the server's uid:
 - **not root**: bwrap runs as the server's user with its own user namespace (the step
   keeps the server's uid, mapped) and `--disable-userns`.
 
+Under root a cold step usually starts in a sandbox made before it was known
+(`designer.engine.standby`, `standby_argv`): the same binds from the same plan
+(`bind_plan`), handed over as detached mounts to `conveyor-step-drop --standby`.
+
 Limits are set by the step's own shell before the command's first word runs
 (`ulimit -HS`, hard and soft, so the command cannot raise them): address space
 (RLIMIT_AS), processes (RLIMIT_NPROC), file size (RLIMIT_FSIZE), CPU time (RLIMIT_CPU),
