@@ -114,19 +114,21 @@ class Standby:
         """
         mounts = [(str(etc_dir), "/etc", True)]
         mounts += [(bind.path, bind.path, bind.read_only) for bind in binds]
-        if len(mounts) > MOST_MOUNTS:
-            raise OSError(f"{len(mounts)} folders are more than a standby takes")
         fields = [str(who.uid), str(who.gid), str(cwd), *(target for _, target, _ in mounts)]
         fields += [str(len(argv)), *argv, *(f"{name}={value}" for name, value in env.items())]
-        payload = b"".join(os.fsencode(item) + b"\0" for item in fields)
         fds: list[int] = []
         try:
+            if len(mounts) > MOST_MOUNTS:
+                raise OSError(f"{len(mounts)} folders are more than a standby takes")
+            if any("\0" in item for item in fields):
+                raise ValueError("embedded null byte")  # As Popen says for its own argv.
+            payload = b"".join(os.fsencode(item) + b"\0" for item in fields)
             for source, _target, read_only in mounts:
                 fds.append(detached_mount(source, read_only))
             rights = (socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack(f"{len(fds)}i", *fds))
             self.sock.sendmsg([struct.pack("!II", len(payload), len(fds))], [rights])
             self.sock.sendall(payload)
-        except OSError:
+        except BaseException:
             self.discard()
             raise
         finally:

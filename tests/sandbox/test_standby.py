@@ -262,3 +262,13 @@ def test_a_standby_that_cannot_take_its_step_hands_it_to_its_own_bwrap(steps, mo
     assert "a standby sandbox could not take its step (the socket is gone)" in caplog.text
     # Its own bwrap made it a namespace of its own: not the host's.
     assert f"net:[{os.stat('/proc/self/ns/net').st_ino}]" not in log
+
+
+def test_a_command_with_a_null_byte_is_refused_as_popen_refuses_it(steps):
+    """A NUL would shift the request's fields: refused before anything is sent."""
+    steps.run("true")
+    steps.ready()
+    taken = STANDBYS.taken
+    with pytest.raises(ValueError, match="embedded null byte"):
+        steps.run("echo a\0b")
+    assert STANDBYS.taken == taken + 1
