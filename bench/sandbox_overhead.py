@@ -207,12 +207,12 @@ def launch_costs(count: int) -> None:
         for label, runs in rows:
             wall = statistics.median(w for w, _ in runs)
             cpu = statistics.median(c for _, c in runs)
-            print(f"{label:<34} {wall * 1000:9.2f} ms wall  {cpu * 1000:7.2f} ms CPU")
+            print(f"{label:<42} {wall * 1000:9.2f} ms wall  {cpu * 1000:7.2f} ms CPU")
             if runs is not direct:
                 cost = (
                     f"{(wall - plain) * 1000:9.2f} ms wall  {(cpu - plain_cpu) * 1000:7.2f} ms CPU"
                 )
-                print(f"{'    sandbox cost per launch':<34} {cost}")
+                print(f"{'    sandbox cost per launch':<42} {cost}")
 
 
 DROP = settings.STEP_DROP
@@ -249,7 +249,7 @@ def main() -> None:
     finished = Finished()
     try:
         floor = floor_seconds()
-        print(f"{'floor: python -c pass':<34} {floor * 1000:9.2f} ms per launch")
+        print(f"{'floor: python -c pass':<42} {floor * 1000:9.2f} ms per launch")
         version = pipeline_create(name="chain-50", owner=user, document=chain(50)).versions.get()
         # Under root with conveyor-step-drop built, also every step with its own bwrap
         # (standby sandboxes off), and with setpriv instead of the helper (no standbys).
@@ -273,7 +273,7 @@ def main() -> None:
         off_cpu = statistics.median(cpus["off"])
         for case in cases:
             cpu = statistics.median(cpus[case])
-            print(f"{f'chain-50, sandbox {case}: CPU':<34} {cpu * 1000 / 50:9.2f} ms/step", end="")
+            print(f"{f'chain-50, sandbox {case}: CPU':<42} {cpu * 1000 / 50:9.2f} ms/step", end="")
             if case != "off":
                 print(f"  sandbox cost {(cpu - off_cpu) * 1000 / 50:6.2f} ms/step", end="")
             print()
@@ -284,7 +284,7 @@ def main() -> None:
             for case in cases:
                 if case != "off":
                     cost = (pick(times[case]) - off) * 1000 / 50
-                    print(f"{f'  sandbox {case}: cost per step':<34} {cost:9.2f} ms/step")
+                    print(f"{f'  sandbox {case}: cost per step':<42} {cost:9.2f} ms/step")
     finally:
         embedded_worker_stop(worker)
 
