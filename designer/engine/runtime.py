@@ -63,7 +63,7 @@ from designer.engine.sandbox import (
     probe_check,
     sandbox_probe,
 )
-from designer.engine.standby import MOST_MOUNTS, STANDBYS, NetworkLease, Standby, StandbyKey
+from designer.engine.standby import STANDBYS, NetworkLease, Standby, StandbyKey
 from designer.engine.standby import spawn as standby_spawn
 from designer.engine.zygote import Launch
 from designer.engine.zygote_runtime import warm_or_cold
@@ -258,10 +258,12 @@ def step_run(
             fresh_network = launch.argv is None and who.privileged and not policy.network
             netns = stack.enter_context(_NETNS.take(fresh_network and standby is None))
             drop = None if launch.argv else step_drop(who)
-            launcher = launch.argv or bwrap_argv(
-                settings.SANDBOX_BWRAP, mounts, who, network=policy.network,
+            own_bwrap = functools.partial(
+                bwrap_argv, settings.SANDBOX_BWRAP, mounts, who, network=policy.network,
                 own_network=netns.fd is not None, tmpfs_mb=settings.STEP_TMPFS_MB, drop=drop,
             )  # fmt: skip
+            # A step with a standby gets a bwrap command line only if the standby fails.
+            launcher = launch.argv or ([] if standby is not None else own_bwrap())
             pass_fds = (drop.fd,) if drop is not None else ()
             notes.append(launch.note)
             _hand_over(dirs, who)
@@ -270,9 +272,7 @@ def step_run(
                 around = functools.partial(network_namespace_entered, netns.fd)
             spawn = None
             if key is not None:
-                spawn = functools.partial(
-                    _spawn_cold, key, standby, mounts, who, len(launcher), pass_fds
-                )
+                spawn = functools.partial(_spawn_cold, key, standby, mounts, who, own_bwrap)
             try:
                 result = run_step(
                     script,
@@ -318,7 +318,7 @@ def _standby_key(policy: PoolPolicy, mounts: Mounts) -> StandbyKey | None:
     base = step_identity()
     if settings.STANDBY_SANDBOXES <= 0 or not base.privileged or policy.devices:
         return None
-    if settings.STEP_DROP == "setpriv" or len(mounts.read_only) + 4 > MOST_MOUNTS:
+    if settings.STEP_DROP == "setpriv":
         return None
     return StandbyKey(
         settings.SANDBOX_BWRAP, settings.STEP_DROP, policy.network, settings.STEP_TMPFS_MB, base
@@ -330,24 +330,26 @@ def _spawn_cold(
     standby: Standby | None,
     mounts: Mounts,
     who: Identity,
-    launcher_words: int,
-    pass_fds: tuple[int, ...],
+    own_bwrap: Callable[[], list[str]],
     argv: list[str],
     work_dir: Path,
     env: dict[str, str],
 ) -> subprocess.Popen[bytes]:
-    """Start a cold step in its standby sandbox, or with its own bwrap command line when
-    it has none (or the standby failed to take it); then ask for the next standby."""
+    """Start a cold step in its standby sandbox (argv is then the bare command), or with
+    its own bwrap command line when it has none or the standby failed to take it; then
+    ask for the next standby."""
     try:
         if standby is not None:
             try:
                 return standby.start(
-                    argv[launcher_words:], cwd=work_dir, env=env, etc_dir=mounts.etc_dir,
+                    argv, cwd=work_dir, env=env, etc_dir=mounts.etc_dir,
                     binds=bind_plan(mounts)[1], who=who,
                 )  # fmt: skip
             except OSError as exc:
                 logger.warning("a standby sandbox could not take its step (%s)", exc)
-        return spawn_child(argv, work_dir, env, pass_fds)
+            argv = [*own_bwrap(), *argv]
+        drop = step_drop(who)
+        return spawn_child(argv, work_dir, env, (drop.fd,) if drop is not None else ())
     finally:
         STANDBYS.refill(key, _standby_make, _standby_verify, settings.STANDBY_SANDBOXES)
 
@@ -514,16 +516,6 @@ class _UidSlots:
 _UIDS = _UidSlots()
 
 
-class _NetLease:
-    """One step's hold on a pooled network namespace. keep: the step ended by itself
-    (bwrap exited on its own, so its PID namespace, and every process of the step, was
-    gone first); only then is the namespace handed on."""
-
-    def __init__(self, fd: int | None) -> None:
-        self.fd = fd
-        self.keep = False
-
-
 class _NetSlots:
     """Under root, a pool of loopback-only network namespaces, made on first use. A step
     of a pool without network starts in one it holds alone for its run (namespaces belong
@@ -546,19 +538,19 @@ class _NetSlots:
         self._failed = False
 
     @contextlib.contextmanager
-    def take(self, wanted: bool) -> Iterator[_NetLease]:
+    def take(self, wanted: bool) -> Iterator[NetworkLease]:
         """A namespace for one step (fd None: not wanted, or none can be made here)."""
-        lease = _NetLease(self.acquire() if wanted else None)
+        lease = NetworkLease(self.acquire() if wanted else None, self.release)
         try:
             yield lease
         finally:
-            self.release(lease)
+            lease.release()
 
     def acquire(self) -> int | None:
         """A namespace held until `release` (a standby sandbox's); None if none can be made."""
         return None if self._failed else self._get()
 
-    def release(self, lease: _NetLease | NetworkLease) -> None:
+    def release(self, lease: NetworkLease) -> None:
         """Hand the namespace on if `lease.keep`, else close it."""
         if lease.fd is None:
             return

@@ -37,6 +37,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from designer.engine.runner import spawn_child
 from designer.engine.sandbox import Bind, Identity, StepDrop, network_namespace_entered
 from designer.engine.sandbox import standby_argv as _argv
 from designer.engine.zygote_client import detached_mount
@@ -279,20 +280,8 @@ def spawn(key: StandbyKey, drop: StepDrop, lease: NetworkLease) -> Standby:
         entered: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
         if lease.fd is not None:
             entered = network_namespace_entered(lease.fd)
-        with entered:
-            # Like runner.spawn_child: a session of its own, so that signals to the group reach
-            # the whole sandbox; an empty environment (the step's comes with its request).
-            proc = subprocess.Popen(
-                argv,
-                cwd="/",
-                env={},
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                start_new_session=True,
-                close_fds=True,
-                pass_fds=(drop.fd, theirs.fileno()),
-            )
+        with entered:  # A session of its own; the step's environment comes with its request.
+            proc = spawn_child(argv, Path("/"), {}, (drop.fd, theirs.fileno()))
     except BaseException:
         mine.close()
         lease.release()
